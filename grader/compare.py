@@ -12,8 +12,11 @@ from grader.failures import Mismatch
 
 # dtype name -> (rtol, atol). Loose enough for a different order of float ops,
 # tight enough that every known mistake of every drill is still caught.
+# float64 is as loose as float32 on purpose: the common idiom `scores.float().softmax(-1)`
+# (Meta's LLaMA code) computes a float64 input's softmax in float32, and that is correct
+# code, not a bug; float64 properties still check that float64 comes back.
 TOLERANCES: dict[str, tuple[float, float]] = {
-    "float64": (1e-7, 1e-9),
+    "float64": (1e-5, 1e-6),
     "float32": (1e-4, 1e-5),
     "float16": (1e-2, 2e-3),
     "bfloat16": (4e-2, 1.5e-2),

@@ -32,6 +32,7 @@ class Call:
     result: Any = None
     error: str | None = None
     extra: dict = field(default_factory=dict)
+    seconds: float = 0.0    # wall time of the call inside the implementation (not the transfer)
 
     def label(self, handle_types: dict[int, str]) -> str:
         owner = "" if self.target is None else f"<{handle_types.get(self.target, 'object')}>"
@@ -66,6 +67,10 @@ class Handle:
         """Run forward and backward in the implementation; gradients of inputs and parameters."""
         return self._impl._do("grad", self._id, "", args, kwargs,
                               extra={"wrt": list(wrt), "grad_output": grad_output})
+
+    def collect(self, limit: int = 1_000_000) -> list:
+        """Iterate this object (an iterator or generator) where it lives; up to `limit` items."""
+        return self._impl._do("collect", self._id, "", (), {}, extra={"limit": int(limit)})
 
     def __repr__(self) -> str:
         return f"<{self._type} object>"
@@ -184,6 +189,7 @@ class RemoteImpl(Impl):
         msg = (call.op, call.target, call.name, _to_wire_args(call.args), _to_wire_args(call.kwargs),
                self.device, extra)
         reply = self.child.request(msg)
+        call.seconds = float(reply.get("seconds", 0.0) or 0.0)
         return self._interpret(call, reply)
 
     def _interpret(self, call: Call, reply: dict):
@@ -270,16 +276,27 @@ class LocalImpl(Impl):
         elif call.op == "setattr":
             setattr(obj, call.name, self._local(call.args[0], []))
             return None
+        elif call.op == "collect":
+            import itertools
+
+            try:
+                value = list(itertools.islice(obj, call.extra["limit"]))
+            except Exception as e:
+                raise UserRaised(type(e).__name__, str(e), entry=call.label(self.handle_types)) from None
         else:
             fn = getattr(obj, call.name) if call.name else obj
             args = self._local(call.args, inputs)
             kwargs = self._local(call.kwargs, inputs)
+            import time
+
+            start = time.perf_counter()
             try:
                 if call.op == "grad":
                     value = self._grad(fn, args, kwargs, call.extra)
                 else:
                     with torch.no_grad():
                         value = fn(*args, **kwargs)
+                call.seconds = time.perf_counter() - start
             except NotImplementedError:
                 raise NotImplementedYet(call.label(self.handle_types)) from None
             except Exception as e:

@@ -63,19 +63,20 @@ class Mistake:
     title: str
     explain: str
     overrides: dict[str, Any] = field(default_factory=dict)
+    diagnosable: bool = True   # False for variants whose output is random (cannot be matched)
 
 
 _MISTAKES_KEY = "_drill_mistakes"
 
 
-def mistake(id: str, title: str, *, entry: str | None = None, explain: str = ""):
+def mistake(id: str, title: str, *, entry: str | None = None, explain: str = "", diagnosable: bool = True):
     """Register a known wrong variant of an entry point (default: the decorated name)."""
     def deco(obj):
         import sys
 
         module = sys.modules[obj.__module__]
         registry: dict[str, Mistake] = module.__dict__.setdefault(_MISTAKES_KEY, {})
-        m = registry.setdefault(id, Mistake(id, title, explain))
+        m = registry.setdefault(id, Mistake(id, title, explain, diagnosable=diagnosable))
         m.overrides[entry or obj.__name__] = obj
         return obj
     return deco

@@ -27,6 +27,8 @@ PROFILES: dict[str, dict[str, Any]] = {
     "default": {"examples": 25, "derandomize": False, "database": True},
     "thorough": {"examples": 300, "derandomize": False, "database": True},
     "ci": {"examples": 20, "derandomize": True, "database": False},
+    # the project's tests of known-wrong variants: they fail fast, no need to shrink
+    "mistakes": {"examples": 20, "derandomize": True, "database": False, "shrink": False},
 }
 DIAGNOSIS_EXAMPLES = 3
 SHRINK_LIMITS = {"shrinks": 40, "seconds": 1.5}  # per failing property: a readable example, quickly
@@ -46,6 +48,14 @@ def _bound_shrinking() -> None:
         engine.MAX_SHRINKS = SHRINK_LIMITS["shrinks"]
     if hasattr(engine, "MAX_SHRINKING_SECONDS"):
         engine.MAX_SHRINKING_SECONDS = SHRINK_LIMITS["seconds"]
+
+
+class _Abort(BaseException):
+    """Carries a failure out of hypothesis without shrinking (hypothesis re-raises BaseException)."""
+
+    def __init__(self, failure):
+        super().__init__(failure.message)
+        self.failure = failure
 
 
 @dataclass
@@ -225,10 +235,12 @@ def _start_child(drill: Drill, user_file: Path, zygote):
 
 def _settings(drill: Drill, p, device: str, dtype: str, profile: str, seed: int | None, examples: int | None = None,
               phases=None):
-    from hypothesis import HealthCheck, Verbosity, settings
+    from hypothesis import HealthCheck, Phase, Verbosity, settings
     from hypothesis.database import DirectoryBasedExampleDatabase
 
     _bound_shrinking()
+    if phases is None and not PROFILES[profile].get("shrink", True):
+        phases = [Phase.explicit, Phase.reuse, Phase.generate]
 
     conf = PROFILES[profile]
     n = examples or max(2, int(conf["examples"] * p.weight * (1.0 if dtype in ("float32", "int64") else 0.5)))
@@ -248,14 +260,12 @@ def _hypothesis_test(drill, p, device, dtype, make_impl, ref, sets, seed, state,
     from hypothesis import seed as hseed
     from hypothesis import strategies as st
 
-    from grader.failures import Fatal
+    from grader.failures import Fatal, NotImplementedYet
     from grader.props import Trial
 
     impl = make_impl(device)
 
     def body(data):
-        if state.get("fatal") is not None:
-            raise state["fatal"]
         impl.log = []
         ref.log = []
         trial = Trial(data, impl, ref, device, dtype, diagnosing=diagnosing)
@@ -264,9 +274,8 @@ def _hypothesis_test(drill, p, device, dtype, make_impl, ref, sets, seed, state,
         state["examples"] = state.get("examples", 0) + 1
         try:
             p.fn(trial)
-        except Fatal as e:
-            state["fatal"] = e
-            raise
+        except (Fatal, NotImplementedYet) as e:
+            raise _Abort(e) from None  # nothing to shrink: stop this property at once
 
     test = given(st.data())(sets(body))
     if seed is not None:
@@ -288,9 +297,12 @@ def _run_property(drill, p, device, dtype, make_impl, ref, profile, seed):
     pr = PropertyResult(p.name, p.title, device, dtype, "pass")
     err = None
     try:
-        test()
+        try:
+            test()
+        except _Abort as a:
+            raise a.failure from None
     except GradingFailure as e:
-        err = state.get("fatal") or e
+        err = e
         pr.status = "error" if err.status == "error" else "fail"
         pr.code = err.code
         pr.message = err.message
@@ -329,7 +341,7 @@ def _diagnose(drill, loaded, failing, make_impl, profile) -> list[dict]:
         test = _hypothesis_test(drill, p, device, dtype, make_impl, ref, sets, None, state, diagnosing=True)
         try:
             test()
-        except (GradingFailure, Exception):  # noqa: BLE001 - a raising example just gives a partial log
+        except (_Abort, GradingFailure, Exception):  # noqa: BLE001 - a raising example just gives a partial log
             pass
         logs += [t.impl.log for t in state.get("trials", [])]
         for m in diagnose(logs, loaded.reference, loaded.mistakes, drill.entry_points, device):

@@ -220,6 +220,13 @@ def _serve(req: tuple, module: Any, table: dict, keep) -> dict:
     if op == "setattr":
         setattr(obj, name, _move(_resolve_refs(args[0], table), device, []))
         return {"kind": "ok", "value": {"v": None}, "mutated": [], "seconds": 0.0}
+    if op == "collect":
+        import itertools
+
+        start = time.perf_counter()
+        items = list(itertools.islice(obj, extra["limit"]))
+        return {"kind": "ok", "value": wire.encode(items, keep), "mutated": [],
+                "seconds": time.perf_counter() - start}
     fn = getattr(obj, name) if name else obj
     inputs: list = []
     args = _move(_resolve_refs(args, table), device, inputs)
