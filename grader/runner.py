@@ -134,7 +134,8 @@ def grade(drill: Drill, user_file: Path | None = None, *, profile: str = "defaul
         if check_pristine and is_pristine(drill, user_file):
             result.status = "not_started"
             result.message = f"{drill.slug} is not started: the file is still the untouched stub"
-            result.next_step = f"edit {user_file}, then run `drill run {drill.slug}` (or `drill watch {drill.slug}`)"
+            result.next_step = (f"read the prompt with `drill show {drill.slug}`, write your solution in {user_file}, "
+                                f"then run `drill run {drill.slug}` again (or `drill watch {drill.slug}` to re-grade on every save)")
             return result.finish(started)
         findings = guard.scan_source(user_file.read_text(encoding="utf-8", errors="replace"), drill.forbidden,
                                      drill.entry_points)
@@ -190,7 +191,9 @@ def grade(drill: Drill, user_file: Path | None = None, *, profile: str = "defaul
                         result.properties.append(PropertyResult(p.name, p.title, device, dtype, "skipped", why))
                         continue
                     ref = LocalImpl(loaded.reference, drill.entry_points, device)
-                    pr, trial, err = _run_property(drill, p, device, dtype, make_impl, ref, profile, seed)
+                    # only the first failure is shrunk (it is the one shown); later ones fail fast
+                    pr, trial, err = _run_property(drill, p, device, dtype, make_impl, ref, profile, seed,
+                                                   shrink=not failing)
                     result.properties.append(pr)
                     if err is not None and getattr(err, "status", "") == "error":
                         fatal = err
@@ -234,12 +237,12 @@ def _start_child(drill: Drill, user_file: Path, zygote):
 
 
 def _settings(drill: Drill, p, device: str, dtype: str, profile: str, seed: int | None, examples: int | None = None,
-              phases=None):
+              phases=None, shrink: bool = True):
     from hypothesis import HealthCheck, Phase, Verbosity, settings
     from hypothesis.database import DirectoryBasedExampleDatabase
 
     _bound_shrinking()
-    if phases is None and not PROFILES[profile].get("shrink", True):
+    if phases is None and not (shrink and PROFILES[profile].get("shrink", True)):
         phases = [Phase.explicit, Phase.reuse, Phase.generate]
 
     conf = PROFILES[profile]
@@ -284,7 +287,7 @@ def _hypothesis_test(drill, p, device, dtype, make_impl, ref, sets, seed, state,
     return test
 
 
-def _run_property(drill, p, device, dtype, make_impl, ref, profile, seed):
+def _run_property(drill, p, device, dtype, make_impl, ref, profile, seed, shrink=True):
     """Run one property on one device and dtype; (PropertyResult, last trial, failure or None)."""
     from hypothesis.errors import Flaky, HypothesisException
 
@@ -292,7 +295,7 @@ def _run_property(drill, p, device, dtype, make_impl, ref, profile, seed):
 
     state: dict[str, Any] = {}
     started = time.monotonic()
-    sets = _settings(drill, p, device, dtype, profile, seed)
+    sets = _settings(drill, p, device, dtype, profile, seed, shrink=shrink)
     test = _hypothesis_test(drill, p, device, dtype, make_impl, ref, sets, seed, state)
     pr = PropertyResult(p.name, p.title, device, dtype, "pass")
     err = None

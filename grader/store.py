@@ -92,6 +92,19 @@ MIGRATIONS: list[str] = [
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 
+def _statements(script: str) -> list[str]:
+    """Split an SQL script into statements (a ';' inside a comment or string is fine)."""
+    out, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        raise ValueError(f"incomplete SQL statement in a migration: {buf.strip()[:80]}")
+    return out
+
+
 def utcnow() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -142,9 +155,8 @@ class Store:
                 # re-read inside the lock: another process may have migrated meanwhile
                 now = conn.execute("PRAGMA user_version").fetchone()[0]
                 if now < target:
-                    for stmt in MIGRATIONS[target - 1].split(";"):
-                        if stmt.strip():
-                            conn.execute(stmt)
+                    for stmt in _statements(MIGRATIONS[target - 1]):
+                        conn.execute(stmt)
                     conn.execute(f"PRAGMA user_version = {target}")
                 conn.execute("COMMIT")
             except BaseException:

@@ -118,6 +118,8 @@ def encode(value: Any, keep: Callable[[Any], int], input_ptrs: frozenset[int] = 
         return {"bad": "the returned value is nested more than 50 levels deep"}
     t = type(value)
     if t is torch.Tensor or t is torch.nn.Parameter:
+        if value.device.type == "meta":
+            return {"bad": "returned a tensor on the meta device (it has no data); compute real values"}
         if value.is_sparse or value.layout != torch.strided:
             return {"bad": f"returned a {value.layout} tensor; return a dense (strided) tensor"}
         alias = value.untyped_storage().data_ptr() in input_ptrs if value.numel() else False

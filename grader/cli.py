@@ -1,0 +1,268 @@
+"""The `drill` command: parse, call the engine, render, set the exit code.
+
+Exit codes: 0 pass / success, 1 fail, 2 error (bad input, grader or tool problem),
+3 not started. Heavy modules (torch, hypothesis, fsrs) are imported only by the
+commands that grade or schedule, so `drill --help` and `drill list` start instantly.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+app = typer.Typer(
+    name="drill",
+    help="Drills and a property-based auto-grader for LLM coding interviews.\n\n"
+         "Start with `drill list`, then `drill show attention` and `drill run attention`.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+EXIT = {"pass": 0, "fail": 1, "error": 2, "not_started": 3}
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+def _emit_json(data) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def _fail(message: str, hint: str | None = None, code: int = 2):
+    from rich.text import Text
+
+    err = _console(stderr=True)
+    err.print(Text("error: ", style="bold red") + Text(message))
+    if hint:
+        err.print(Text("hint: ", style="bold") + Text(hint))
+    raise typer.Exit(code)
+
+
+def command(*args, **kwargs):
+    """app.command, plus: a DrillError from the engine becomes a message and an exit code."""
+    def deco(fn):
+        @functools.wraps(fn)
+        def wrapper(*a, **k):
+            from grader.errors import DrillError
+
+            try:
+                return fn(*a, **k)
+            except DrillError as e:
+                _fail(str(e), e.hint, e.exit_code)
+        return app.command(*args, **kwargs)(wrapper)
+    return deco
+
+
+def _drill(slug: str):
+    from grader.catalog import load_catalog
+
+    return load_catalog().get(slug)
+
+
+def _store():
+    from grader.store import Store
+
+    return Store()
+
+
+# ---------------------------------------------------------------------------------------
+@command("list")
+def list_(topic: Optional[str] = typer.Option(None, help="Only drills of this topic."),
+          as_json: bool = typer.Option(False, "--json", help="Machine-readable output (docs/json.md).")):
+    """The catalogue: status, topic, difficulty, minutes, best time to pass."""
+    from grader.progress import drill_rows
+
+    rows = drill_rows(topic=topic)
+    if as_json:
+        _emit_json({"schema_version": 1, "drills": rows})
+        return
+    from grader.render import catalog_table
+
+    _console().print(catalog_table(rows))
+
+
+@command()
+def show(slug: str = typer.Argument(..., help="Drill name, e.g. attention."),
+         as_json: bool = typer.Option(False, "--json")):
+    """The drill's prompt, and the file to edit."""
+    from grader.workspace import Workspace
+
+    drill = _drill(slug)
+    ws = Workspace()
+    path, created = ws.ensure_copy(drill)
+    if created:
+        with _store() as s:
+            s.start_try(drill.slug)
+    if as_json:
+        _emit_json({"schema_version": 1, "slug": drill.slug, "title": drill.title, "topic": drill.topic,
+                    "difficulty": drill.difficulty, "minutes": drill.minutes, "prompt": drill.prompt(),
+                    "file": str(path), "entry_points": list(drill.entry_points), "forbidden": list(drill.forbidden)})
+        return
+    from grader.render import prompt_panel
+
+    meta = f"{drill.topic} · {drill.difficulty} · ~{drill.minutes} min"
+    _console().print(prompt_panel(drill.slug, drill.title, drill.prompt(), str(path), meta))
+
+
+@command()
+def run(slug: str = typer.Argument(..., help="Drill name, e.g. attention."),
+        file: Optional[Path] = typer.Option(None, "--file", "-f", help="Grade this file instead of your workspace copy."),
+        as_json: bool = typer.Option(False, "--json", help="Print the result as JSON (docs/json.md)."),
+        seed: Optional[int] = typer.Option(None, help="Deterministic run with this seed."),
+        thorough: bool = typer.Option(False, help="Many more examples per property (slower, more confidence)."),
+        device: Optional[list[str]] = typer.Option(None, help="Only these devices (cpu, cuda)."),
+        verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every failing property.")):
+    """Grade your implementation: a verdict per property and device, a shrunk counterexample, the likely bug."""
+    from grader.workspace import Workspace, file_sha
+
+    drill = _drill(slug)
+    own_copy = file is None
+    if own_copy:
+        path, created = Workspace().ensure_copy(drill)
+        if created:
+            with _store() as s:
+                s.start_try(drill.slug)
+    else:
+        path = file.expanduser().resolve()
+        if not path.is_file():
+            _fail(f"no such file: {file}")
+    from grader.runner import grade
+
+    result = grade(drill, path, profile="thorough" if thorough else "default", seed=seed,
+                   devices=tuple(device) if device else None)
+    data = result.to_dict()
+    if own_copy:
+        with _store() as s:
+            s.ensure_try(drill.slug)
+            s.record_attempt(drill.slug, data, mode="run", file_sha=file_sha(path))
+    if as_json:
+        _emit_json(data)
+    else:
+        from grader.render import print_result
+
+        print_result(_console(), data, verbose=verbose)
+    raise typer.Exit(EXIT.get(result.status, 2))
+
+
+@command()
+def hint(slug: str, as_json: bool = typer.Option(False, "--json")):
+    """The next rung of the drill's hint ladder (each call shows one more)."""
+    drill = _drill(slug)
+    if not drill.hints:
+        _fail(f"{slug} has no hints")
+    with _store() as s:
+        n = s.next_hint(drill.slug, len(drill.hints))
+    shown = list(drill.hints[:n])
+    if as_json:
+        _emit_json({"schema_version": 1, "slug": slug, "shown": n, "total": len(drill.hints), "hints": shown})
+        return
+    from rich.text import Text
+
+    con = _console()
+    for i, h in enumerate(shown, 1):
+        style = "bold" if i == n else "dim"
+        con.print(Text(f"hint {i}/{len(drill.hints)}: ", style=style) + Text(h, style="" if i == n else "dim"))
+    if n == len(drill.hints):
+        con.print(Text(f"that was the last hint; `drill solution {slug}` shows the reference", style="dim"))
+
+
+@command()
+def solution(slug: str, yes: bool = typer.Option(False, "--yes", "-y", help="Show it even before you have passed.")):
+    """The reference solution: after a pass, or with an explicit confirmation."""
+    drill = _drill(slug)
+    with _store() as s:
+        passed = s.has_passed(drill.slug)
+        if not passed and not yes:
+            if not sys.stdin.isatty():
+                _fail(f"you have not passed {slug} yet", hint=f"`drill solution {slug} --yes` shows it anyway", code=1)
+            if not typer.confirm(f"You have not passed {slug} yet. Show the reference solution anyway?", default=False):
+                raise typer.Exit(1)
+        s.mark_solution_seen(drill.slug)
+    from rich.syntax import Syntax
+
+    _console().print(Syntax(drill.solution_path.read_text(encoding="utf-8"), "python", line_numbers=False))
+
+
+@command()
+def reset(slug: str, yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")):
+    """Put the pristine stub back; your current file is kept in .backups/ first."""
+    from grader.workspace import Workspace, is_pristine
+
+    drill = _drill(slug)
+    ws = Workspace()
+    target = ws.path_for(drill)
+    if target.exists() and not is_pristine(drill, target) and not yes:
+        if not sys.stdin.isatty():
+            _fail(f"{target} has your changes", hint=f"`drill reset {slug} --yes` resets it (a backup is kept)", code=1)
+        if not typer.confirm(f"Reset {target}? Your version is kept in {ws.root / '.backups'}.", default=False):
+            raise typer.Exit(1)
+    backup = ws.reset(drill)
+    with _store() as s:
+        s.start_try(drill.slug)
+    from rich.text import Text
+
+    con = _console()
+    con.print(Text(f"{target} is the pristine stub again."))
+    if backup:
+        con.print(Text(f"your previous version: {backup}", style="dim"))
+
+
+@command()
+def init(path: Path = typer.Argument(Path("."), help="Folder to make a drill workspace.")):
+    """Make a folder a drill workspace (drill commands run inside it use it)."""
+    from grader.workspace import Workspace
+
+    ws = Workspace(path.expanduser().resolve())
+    ws.ensure()
+    _console().print(f"workspace: {ws.root}")
+
+
+@command()
+def stats(as_json: bool = typer.Option(False, "--json")):
+    """Progress: per topic and per drill pass rate, attempts, times, hints."""
+    from grader.progress import stats_data
+
+    data = stats_data()
+    if as_json:
+        _emit_json(data)
+        return
+    from grader.render import print_stats
+
+    print_stats(_console(), data)
+
+
+@command()
+def where():
+    """Where your workspace and your progress store live."""
+    from grader import paths
+    from grader.workspace import Workspace
+
+    _console().print(f"workspace: {Workspace().root}\nstore:     {paths.store_path()}")
+
+
+def _mount_subapps() -> None:
+    try:
+        from grader.cli_cards import app as cards_app
+    except ImportError:  # pragma: no cover - while the cards module is being written
+        return
+    app.add_typer(cards_app, name="cards", help="Flashcards: review, stats, list, search, import, export.")
+
+
+_mount_subapps()
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        _console(stderr=True).print("interrupted")
+        sys.exit(130)

@@ -1,0 +1,225 @@
+"""Rendering with rich: grading results, the catalogue, prompts, hints, stats.
+
+Only this module (and cli*.py, render_*.py) import rich. Every function takes a Console so
+tests can render into a StringIO. User-provided text (messages, tracebacks, printed
+output, card text) always goes through Text or Markdown, never raw console markup, so
+`list[int]` or `[CLS]` show as written.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console, Group
+from rich.markdown import Markdown
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+STATUS_STYLE = {"pass": "bold green", "fail": "bold red", "error": "bold magenta",
+                "not_started": "bold yellow", "skipped": "dim", "not started": "yellow",
+                "in progress": "cyan", "passed": "green", "failing": "red"}
+MARK = {"pass": "✓", "fail": "✗", "error": "!", "skipped": "–"}
+
+
+def seconds(s: float | None) -> str:
+    if s is None:
+        return "—"
+    s = int(round(s))
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m{s % 60:02d}s"
+    return f"{s // 3600}h{(s % 3600) // 60:02d}m"
+
+
+def _value(v: dict) -> str:
+    if "items" in v:
+        return "[" + ", ".join(_value(i) for i in v["items"]) + "]"
+    if "shape" in v:
+        head = f"{v['dtype']} {tuple(v['shape'])}"
+        return f"{head} = {v['values']}" if "values" in v else head
+    return v.get("repr", "")
+
+
+def counterexample_text(ce: dict) -> Text:
+    out = Text()
+    draws = [d for d in ce.get("draws", []) if d.get("label") != "seed"]
+    if draws:
+        out.append("drawn: ", style="dim")
+        out.append(", ".join(f"{d['label']}={_value(d)}" for d in draws) + "\n")
+    for call in ce.get("calls", []):
+        out.append(f"{call['call']}(", style="bold")
+        out.append(", ".join(a["name"] for a in call.get("args", [])))
+        out.append(")\n", style="bold")
+        for a in call.get("args", []):
+            out.append(f"    {a['name']}: ", style="cyan")
+            out.append(_value(a) + "\n")
+        if "error" in call:
+            out.append("    raised: ", style="red")
+            out.append(call["error"] + "\n")
+        elif "result" in call:
+            out.append("    returned: ", style="yellow")
+            out.append(_value(call["result"]) + "\n")
+    return out
+
+
+def result_renderable(r: dict, verbose: bool = False):
+    parts: list[Any] = []
+    status = r["status"]
+    head = Text()
+    head.append(f" {status.upper().replace('_', ' ')} ", style=f"reverse {STATUS_STYLE.get(status, '')}")
+    head.append(f"  {r['drill']}", style="bold")
+    head.append(f"  {r['file']}", style="dim")
+    head.append(f"  ({r['duration_s']:.1f}s)", style="dim")
+    parts.append(head)
+    msg = Text(r["message"])
+    parts.append(msg)
+    if r.get("detail"):
+        parts.append(Panel(Text(r["detail"]), title="details", border_style="dim", expand=False))
+
+    props = r.get("properties", [])
+    if props:
+        # one line per property: its title and a verdict per device/dtype
+        order: list[str] = []
+        rows: dict[str, list[dict]] = {}
+        for p in props:
+            if p["name"] not in rows:
+                order.append(p["name"])
+            rows.setdefault(p["name"], []).append(p)
+        table = Table(show_header=False, box=None, padding=(0, 1), expand=False)
+        table.add_column(width=1)
+        table.add_column(overflow="fold")
+        table.add_column(overflow="fold", style="dim")
+        for name in order:
+            runs = rows[name]
+            worst = "error" if any(x["status"] == "error" for x in runs) else \
+                "fail" if any(x["status"] == "fail" for x in runs) else \
+                "pass" if any(x["status"] == "pass" for x in runs) else "skipped"
+            where = " ".join(f"{x['device']}/{x['dtype']}{MARK.get(x['status'], '?')}" for x in runs)
+            table.add_row(Text(MARK[worst], style=STATUS_STYLE[worst]), Text(runs[0]["title"]), Text(where))
+        parts.append(table)
+        shown = 0
+        for p in props:
+            if p["status"] not in ("fail", "error") or (shown >= 1 and not verbose):
+                continue
+            shown += 1
+            body = [Text(p["message"] or "", style="red")]
+            if p.get("detail"):
+                body.append(Text(p["detail"], style="dim"))
+            if p.get("counterexample"):
+                body.append(Text("smallest failing example:", style="bold"))
+                body.append(counterexample_text(p["counterexample"]))
+            parts.append(Panel(Group(*body), title=f"{p['name']} [{p['device']}/{p['dtype']}]",
+                               title_align="left", border_style="red", expand=False))
+        more = len({p["name"] for p in props if p["status"] in ("fail", "error")}) - 1
+        if more > 0 and not verbose:
+            parts.append(Text(f"(and {more} more failing propert{'y' if more == 1 else 'ies'}; --verbose shows all)",
+                              style="dim"))
+    for d in r.get("diagnosis", []):
+        t = Text()
+        t.append("likely bug: ", style="bold yellow")
+        t.append(d["title"])
+        if d.get("explain"):
+            t.append("\n" + d["explain"], style="dim")
+        parts.append(t)
+    if r.get("devices", {}).get("cuda", "").startswith("skipped"):
+        parts.append(Text(f"cuda: {r['devices']['cuda']}", style="dim"))
+    if r.get("output"):
+        parts.append(Panel(Text(r["output"][:2000]), title="your code printed", border_style="dim", expand=False))
+    if r.get("next_step"):
+        t = Text("next: ", style="bold")
+        t.append(r["next_step"])
+        parts.append(t)
+    return Group(*parts)
+
+
+def print_result(console: Console, r: dict, verbose: bool = False) -> None:
+    console.print(result_renderable(r, verbose))
+
+
+def catalog_table(rows: list[dict]) -> Table:
+    table = Table(title="drills", title_justify="left", expand=False)
+    for col, kw in (("#", {"justify": "right", "style": "dim"}), ("drill", {"style": "bold"}), ("title", {}),
+                    ("level", {}), ("min", {"justify": "right"}), ("status", {}), ("best", {"justify": "right"})):
+        table.add_column(col, **kw)
+    topic = None
+    for row in rows:
+        if row["topic"] != topic:
+            topic = row["topic"]
+            table.add_section()
+            table.add_row("", Text(topic, style="bold underline"), "", "", "", "", "")
+        table.add_row(str(row["index"]), row["slug"], Text(row["title"]), row["difficulty"], str(row["minutes"]),
+                      Text(row["status"], style=STATUS_STYLE.get(row["status"], "")), seconds(row.get("best_seconds")))
+    return table
+
+
+def prompt_panel(slug: str, title: str, prompt: str, path: str, meta: str) -> Group:
+    return Group(
+        Text(f"{title}  ", style="bold") + Text(meta, style="dim"),
+        Markdown(_prompt_markdown(prompt)),
+        Text("edit: ", style="bold") + Text(path),
+        Text("then: ", style="bold") + Text(f"drill run {slug}   ·   drill watch {slug}   ·   drill hint {slug}"),
+    )
+
+
+def _prompt_markdown(prompt: str) -> str:
+    """The docstring as Markdown: indented blocks become code blocks, the rest stays text."""
+    lines = prompt.splitlines()
+    out, in_code = [], False
+    for line in lines:
+        indented = line.startswith("    ") and line.strip()
+        if indented and not in_code:
+            out.append("```python")
+            in_code = True
+        elif in_code and line.strip() and not line.startswith("    "):
+            out.append("```")
+            in_code = False
+        out.append(line[4:] if in_code and line.startswith("    ") else line)
+    if in_code:
+        out.append("```")
+    return "\n".join(out)
+
+
+def bar(fraction: float | None, width: int = 12) -> Text:
+    if fraction is None:
+        return Text("·" * width, style="dim")
+    full = int(round(fraction * width))
+    return Text("█" * full, style="green") + Text("░" * (width - full), style="dim")
+
+
+def print_stats(console: Console, data: dict) -> None:
+    console.print(Text(f"solved {data['solved']} of {data['total']} drills", style="bold"))
+    t = Table(title="by topic", title_justify="left", expand=False)
+    for col in ("topic", "solved", "", "attempts", "pass rate", "hints"):
+        t.add_column(col)
+    for row in data["topics"]:
+        frac = row["solved"] / row["drills"] if row["drills"] else 0
+        t.add_row(row["topic"], f"{row['solved']}/{row['drills']}", bar(frac), str(row["attempts"]),
+                  "—" if row["pass_rate"] is None else f"{row['pass_rate']:.0%}", str(row["hints_shown"]))
+    console.print(t)
+    d = Table(title="by drill (attempted)", title_justify="left", expand=False)
+    for col in ("drill", "status", "attempts", "pass rate", "best", "median", "hints"):
+        d.add_column(col)
+    for row in data["drills"]:
+        if not row["attempts"]:
+            continue
+        d.add_row(row["slug"], Text(row["status"], style=STATUS_STYLE.get(row["status"], "")), str(row["attempts"]),
+                  "—" if row["pass_rate"] is None else f"{row['pass_rate']:.0%}",
+                  seconds(row["best_seconds"]), seconds(row["median_seconds"]), str(row["hints_shown"]))
+    if d.row_count:
+        console.print(d)
+    if data.get("mock_scores"):
+        m = Table(title="mock interviews", title_justify="left", expand=False)
+        for col in ("when", "score", ""):
+            m.add_column(col)
+        for s in data["mock_scores"][-10:]:
+            m.add_row(s["started_at"][:16].replace("T", " "), f"{s['score']:.0f}", bar(s["score"] / 100))
+        console.print(m)
+    if data.get("cards"):
+        c = data["cards"]
+        console.print(Text(f"cards: {c.get('reviewed', 0)} reviewed, retention "
+                           f"{'—' if c.get('retention') is None else format(c['retention'], '.0%')}, "
+                           f"{c.get('due_today', 0)} due today"))
+    console.print(Text("weakest topics:", style="bold"))
+    for w in data["weakest"]:
+        console.print(Text(f"  {w['topic']}: {w['solved']}/{w['drills']} solved → {w['next']}"))
