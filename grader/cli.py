@@ -249,6 +249,78 @@ def where():
     _console().print(f"workspace: {Workspace().root}\nstore:     {paths.store_path()}")
 
 
+def _next_unsolved(after: str | None = None) -> str:
+    from grader.progress import drill_rows
+
+    rows = drill_rows()
+    slugs = [r["slug"] for r in rows]
+    start = slugs.index(after) + 1 if after in slugs else 0
+    for r in rows[start:] + rows[:start]:
+        if r["status"] != "passed" and r["slug"] != after:
+            return r["slug"]
+    return slugs[start % len(slugs)]
+
+
+@command()
+def watch(slug: Optional[str] = typer.Argument(None, help="Drill to watch; default: the next unsolved one.")):
+    """Re-grade on every save. Keys: h hint · n next drill · r re-run · q quit."""
+    import threading
+
+    from rich.text import Text
+
+    from grader.keys import key_reader
+    from grader.render import print_result, watch_footer
+    from grader.watch import WatchState, merged_events, regrade, warm_up
+    from grader.workspace import Workspace, file_sha
+
+    con = _console()
+    slug = slug or _next_unsolved()
+    ws = Workspace()
+    with key_reader() as read_key:
+        while slug:
+            drill = _drill(slug)
+            path, created = ws.ensure_copy(drill)
+            with _store() as s:
+                if created:
+                    s.start_try(drill.slug)
+                s.ensure_try(drill.slug)
+            con.print(Text(f"watching {path} (loading the grader...)", style="dim"))
+            warm_up(drill)
+            state = WatchState(drill, path)
+            extra: list = []
+
+            def show(st: WatchState, result: dict) -> None:
+                con.clear()
+                print_result(con, result)
+                for line in extra:
+                    con.print(line)
+                con.print(watch_footer(st, confirming=st.confirming))
+                if not st.confirming:
+                    with _store() as s:
+                        s.record_attempt(st.drill.slug, result, mode="watch", file_sha=file_sha(st.path))
+
+            regrade(state, show)
+            stop = threading.Event()
+            next_slug = None
+            for ev in merged_events(path, read_key, stop):
+                if ev.kind == "save" or (ev.kind == "key" and ev.key == "r"):
+                    extra.clear()
+                    regrade(state, show)
+                elif ev.kind == "key" and ev.key == "h":
+                    with _store() as s:
+                        n = s.next_hint(drill.slug, len(drill.hints))
+                    extra[:] = [Text(f"hint {n}/{len(drill.hints)}: ", style="bold") + Text(drill.hints[n - 1])]
+                    show(state, state.last)
+                elif ev.kind == "key" and ev.key == "n":
+                    next_slug = _next_unsolved(after=drill.slug)
+                    break
+                elif ev.kind == "key" and ev.key in ("q", "\x1b"):
+                    break
+            stop.set()
+            slug = next_slug
+    con.print(Text("stopped watching.", style="dim"))
+
+
 def _mount_subapps() -> None:
     try:
         from grader.cli_cards import app as cards_app

@@ -165,7 +165,7 @@ def _to_wire_args(value: Any) -> Any:
     if isinstance(value, Handle):
         return wire.RemoteRef(value._id)
     if isinstance(value, torch.Tensor):
-        return value.detach().to("cpu").clone()
+        return wire.WireTensor(tuple(wire.tensor_to_wire(value)))
     if isinstance(value, list):
         return [_to_wire_args(v) for v in value]
     if isinstance(value, tuple):
@@ -185,7 +185,7 @@ class RemoteImpl(Impl):
     def _run(self, call: Call):
         extra = dict(call.extra)
         if "grad_output" in extra and extra["grad_output"] is not None:
-            extra["grad_output"] = extra["grad_output"].detach().to("cpu")
+            extra["grad_output"] = wire.WireTensor(tuple(wire.tensor_to_wire(extra["grad_output"])))
         msg = (call.op, call.target, call.name, _to_wire_args(call.args), _to_wire_args(call.kwargs),
                self.device, extra)
         reply = self.child.request(msg)

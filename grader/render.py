@@ -18,7 +18,7 @@ from rich.text import Text
 STATUS_STYLE = {"pass": "bold green", "fail": "bold red", "error": "bold magenta",
                 "not_started": "bold yellow", "skipped": "dim", "not started": "yellow",
                 "in progress": "cyan", "passed": "green", "failing": "red"}
-MARK = {"pass": "✓", "fail": "✗", "error": "!", "skipped": "–"}
+MARK = {"pass": "✓", "fail": "✗", "error": "!", "skipped": "–", "not_started": "·"}
 
 
 def seconds(s: float | None) -> str:
@@ -223,3 +223,14 @@ def print_stats(console: Console, data: dict) -> None:
     console.print(Text("weakest topics:", style="bold"))
     for w in data["weakest"]:
         console.print(Text(f"  {w['topic']}: {w['solved']}/{w['drills']} solved → {w['next']}"))
+
+
+def watch_footer(state, confirming: bool = False) -> Text:
+    t = Text()
+    if confirming:
+        t.append("quick check passed; confirming with more examples...\n", style="yellow")
+    t.append(f"watching {state.path} · run {state.runs}", style="dim")
+    if state.history:
+        t.append(" · " + " ".join(MARK.get(s, "?") for s in state.history[-12:]), style="dim")
+    t.append("\n[h] hint  [n] next drill  [r] re-run  [q] quit", style="bold")
+    return t

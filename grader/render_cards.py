@@ -53,7 +53,8 @@ def card_markdown(text: str) -> Markdown:
 
 # -- review --------------------------------------------------------------------------------
 def review_header(counts: dict[str, int], done: int, last: str | None) -> Text:
-    t = Text("drill cards review", style="bold")
+    t = Text()
+    t.append("drill cards review", style="bold")
     t.append(f"   due {counts['due']} · new {counts['new']} · learning {counts['learning']} · done {done}",
              style="dim")
     if last:
@@ -81,7 +82,8 @@ def card_back_panel(card: Card, lang: str) -> Panel:
 
 
 def front_keys(can_undo: bool) -> Text:
-    t = Text("space/enter", style="bold")
+    t = Text()
+    t.append("space/enter", style="bold")
     t.append(" show answer   ")
     if can_undo:
         t.append("u", style="bold")
@@ -113,7 +115,8 @@ def review_summary(ratings: list[int], store_path: str) -> Text:
     if not ratings:
         return Text("No cards rated. Nothing changed.")
     counts = ", ".join(f"{RATINGS[r]} {ratings.count(r)}" for r in RATINGS if ratings.count(r))
-    t = Text(f"Rated {len(ratings)} card{'s' if len(ratings) != 1 else ''} ({counts}). ", style="bold")
+    t = Text()
+    t.append(f"Rated {len(ratings)} card{'s' if len(ratings) != 1 else ''} ({counts}). ", style="bold")
     t.append(f"Every rating is saved in {store_path}.", style="dim")
     return t
 
@@ -128,7 +131,8 @@ def cards_table(records: list[dict], lang: str, title: str | None = None) -> Tab
     table.add_column("due", no_wrap=True)
     for r in records:
         fr = r["front_zh"] if lang == "zh" and r["front_zh"] else (r["front_en"] or r["front_zh"])
-        cell = Text(r["id"], style="bold")
+        cell = Text()
+        cell.append(r["id"], style="bold")
         cell.append("\n" + " ".join(fr.split()), style="dim")
         table.add_row(cell, Text(r["topic"]), Text(r["state"]), Text((r["due"] or "")[:10]))
     return table
@@ -222,7 +226,8 @@ def import_view(report, dry_run: bool = False) -> Text:
 
 
 def export_view(result: dict, out: str) -> Text:
-    t = Text(f"Wrote {result['notes']} notes in {len(result['decks'])} decks to {out}\n", style="bold")
+    t = Text()
+    t.append(f"Wrote {result['notes']} notes in {len(result['decks'])} decks to {out}\n", style="bold")
     for name, n in result["decks"].items():
         t.append(f"  {name}: {n}\n", style="dim")
     t.append("Import it in Anki (File > Import); exporting again updates these notes instead of duplicating them.",
@@ -231,7 +236,8 @@ def export_view(result: dict, out: str) -> Text:
 
 
 def error_view(message: str, hint: str | None) -> Text:
-    t = Text("error: ", style="bold red")
+    t = Text()
+    t.append("error: ", style="bold red")
     t.append(message)
     if hint:
         t.append("\n  hint: ", style="bold")

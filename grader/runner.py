@@ -25,6 +25,8 @@ from grader.result import Counterexample, PropertyResult, Result
 PROFILES: dict[str, dict[str, Any]] = {
     # examples per property (float32; other dtypes get half), derandomize, use the example database
     "default": {"examples": 25, "derandomize": False, "database": True},
+    # watch/mock first verdict: a few examples (most bugs fail the first), replaying past failures
+    "quick": {"examples": 4, "derandomize": False, "database": True},
     "thorough": {"examples": 300, "derandomize": False, "database": True},
     "ci": {"examples": 20, "derandomize": True, "database": False},
     # the project's tests of known-wrong variants: they fail fast, no need to shrink
@@ -91,6 +93,15 @@ def load_drill(drill: Drill) -> Loaded:
     return _LOADED[drill.slug]
 
 
+def prepare() -> None:
+    """Import torch and hypothesis and set the grader's own torch state (idempotent)."""
+    import hypothesis  # noqa: F401
+    import torch
+
+    # the grader's tensors are tiny: one thread avoids OpenMP contention (10x on a busy 2-core box)
+    torch.set_num_threads(1)
+
+
 def cuda_available() -> bool:
     os.environ.setdefault("PYTORCH_NVML_BASED_CUDA_CHECK", "1")  # keep forks of this process CUDA-safe
     import torch
@@ -147,8 +158,7 @@ def grade(drill: Drill, user_file: Path | None = None, *, profile: str = "defaul
         from grader.sandbox import get_zygote
 
         zygote = get_zygote()  # starts importing torch in its own process now
-    import torch  # noqa: F401
-
+    prepare()
     loaded = load_drill(drill)
     run_devices, result.devices = available_devices(devices)
     child = None

@@ -188,6 +188,8 @@ def _move(value: Any, device: str, inputs: list) -> Any:
 def _resolve_refs(value: Any, table: dict) -> Any:
     if isinstance(value, wire.RemoteRef):
         return table[value.id]
+    if isinstance(value, wire.WireTensor):
+        return wire.tensor_from_wire(value.spec)
     if isinstance(value, list):
         return [_resolve_refs(v, table) for v in value]
     if isinstance(value, tuple):
@@ -242,7 +244,7 @@ def _serve(req: tuple, module: Any, table: dict, keep) -> dict:
     extra_out = {}
     if op == "grad":
         out = result if isinstance(result, torch.Tensor) else result[0]
-        grad_out = extra["grad_output"].to(out.device)
+        grad_out = wire.tensor_from_wire(extra["grad_output"].spec).to(out.device)
         out.backward(grad_out)
         extra_out["input_grads"] = wire.encode([args[i].grad for i in extra.get("wrt", [])], keep)
         if isinstance(fn, torch.nn.Module):

@@ -1,0 +1,118 @@
+"""Watch mode: re-grade on every save, keep running through anything the user's code does.
+
+The watching process is the warm grader: torch, hypothesis, the spec and the reference
+are loaded once, and the zygote (grader.sandbox) forks a fresh child for every save, so
+each grade imports the changed file afresh and a crash only ever kills that child.
+
+A save first gets a quick verdict (a few examples per property: most bugs show in the
+first one); a quick pass is then confirmed with the default budget. The folder is
+watched, not the file, so editors that save by writing a temp file and renaming it
+are seen too. Keys and file events come from injectable sources, so tests need no tty.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from grader.catalog import Drill
+
+DEBOUNCE_MS = 150
+
+
+@dataclass
+class WatchEvent:
+    kind: str              # "save" | "key" | "tick"
+    key: str = ""
+
+
+def file_events(path: Path, stop: threading.Event, debounce_ms: int = DEBOUNCE_MS) -> Iterator[WatchEvent]:
+    """A 'save' event whenever `path` is written or replaced (watching its folder)."""
+    from watchfiles import watch
+
+    target = path.resolve()
+
+    def only_target(_change, changed: str) -> bool:
+        return Path(changed).resolve() == target
+
+    for changes in watch(target.parent, watch_filter=only_target, debounce=debounce_ms, step=50,
+                         stop_event=stop, rust_timeout=200, yield_on_timeout=True, raise_interrupt=False):
+        yield WatchEvent("save") if changes else WatchEvent("tick")
+
+
+def merged_events(path: Path, keys: Callable[[float], str | None], stop: threading.Event,
+                  debounce_ms: int = DEBOUNCE_MS) -> Iterator[WatchEvent]:
+    """File saves and key presses, in one stream (file watching runs in a thread)."""
+    import queue
+
+    q: queue.Queue[WatchEvent] = queue.Queue()
+
+    def pump():
+        try:
+            for ev in file_events(path, stop, debounce_ms):
+                if ev.kind == "save":
+                    q.put(ev)
+        except Exception as e:  # pragma: no cover - a broken watcher must not kill the session
+            q.put(WatchEvent("key", key=f"!watch-error:{e}"))
+
+    threading.Thread(target=pump, daemon=True).start()
+    while not stop.is_set():
+        key = keys(0.05)
+        if key:
+            yield WatchEvent("key", key=key)
+        try:
+            while True:
+                yield q.get_nowait()
+        except queue.Empty:
+            pass
+        yield WatchEvent("tick")
+
+
+@dataclass
+class WatchState:
+    drill: Drill
+    path: Path
+    runs: int = 0
+    last: dict | None = None
+    confirming: bool = False
+    history: list[str] = field(default_factory=list)
+
+
+def grade_once(drill: Drill, path: Path, quick: bool, seed: int | None = None) -> dict:
+    """Grade in this (warm) process; a quick verdict or the default budget."""
+    from grader.runner import grade
+
+    return grade(drill, path, profile="quick" if quick else "default", seed=seed).to_dict()
+
+
+def warm_up(drill: Drill) -> None:
+    """Load everything a grade needs before the first save: the zygote, torch, the spec."""
+    from grader.runner import load_drill, prepare
+    from grader.sandbox import get_zygote
+
+    get_zygote()
+    prepare()
+    load_drill(drill)
+    get_zygote().wait_ready()
+
+
+def regrade(state: WatchState, on_result: Callable[[WatchState, dict], None]) -> dict:
+    """A quick verdict, then (when it passes) the confirming run; both are reported."""
+    state.runs += 1
+    result = grade_once(state.drill, state.path, quick=True)
+    state.last = result
+    if result["status"] == "pass":
+        state.confirming = True
+        on_result(state, result)
+        result = grade_once(state.drill, state.path, quick=False)
+        state.last = result
+    state.confirming = False
+    state.history.append(result["status"])
+    on_result(state, result)
+    return result
+
+
+def now() -> float:
+    return time.monotonic()
