@@ -338,3 +338,6 @@ def main() -> None:
     except KeyboardInterrupt:
         _console(stderr=True).print("interrupted")
         sys.exit(130)
+
+
+import grader.cli_practice  # noqa: E402,F401  (registers mock and history)

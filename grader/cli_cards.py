@@ -17,9 +17,11 @@ import typer
 from grader.errors import DrillError
 
 app = typer.Typer(help="Flashcards: FSRS review, stats, your own notes as cards, Anki export.",
-                  no_args_is_help=True)
+                  no_args_is_help=True, add_completion=False, rich_markup_mode=None,
+                  pretty_exceptions_enable=False)
+JSON_SCHEMA_VERSION = 1   # docs/json.md: bump on any change that could break a consumer
 
-LANG_HELP = "Card language: en, zh or both (default from DRILL_CARDS_LANG, else both)."
+LANG_HELP = "Card language: en, zh or both."
 REVEAL_KEYS = (" ", "\r", "\n")
 QUIT_KEYS = ("q", "Q", "\x03", "\x04", "")     # q, Ctrl-C, Ctrl-D, end of input
 
@@ -62,68 +64,72 @@ def _print_json(obj) -> None:
 def review_loop(session, console, read_key: Callable[[], str], lang: str, clear: bool = False) -> list[int]:
     """Drive a ReviewSession with single keys until it is done or the user quits.
 
-    Returns the ratings that stand (given and not undone). Each rating is already committed.
+    `read_key()` returns one key ('' at end of input). `clear`: redraw the screen for each
+    card (a terminal); otherwise print one screen after another (scripts, tests). Returns
+    the ratings that stand (given and not undone); each one is already committed.
     """
+    try:
+        _loop(session, console, read_key, lang, clear)
+    except KeyboardInterrupt:   # Ctrl-C while drawing: every rating given is already committed
+        pass
+    return [r.rating for r in session.history]
+
+
+def _loop(session, console, read_key, lang: str, clear: bool) -> None:
     from grader import render_cards as rc
     from grader.cards import schedule
 
-    last: str | None = None
+    last: str | None = None     # what the previous key did, shown above the next card
 
     def wait(allowed: str, hint) -> str:
         while True:
-            try:
-                key = read_key()
-            except KeyboardInterrupt:
-                return "q"
+            key = read_key()
             if key in QUIT_KEYS:
                 return "q"
             if key in REVEAL_KEYS and " " in allowed:
                 return " "
-            if key in allowed:
-                return key
+            if key and key in allowed:
+                return key.lower()
             if not clear:  # scripted input: say what is expected
                 console.print(hint)
 
-    while True:
-        card = session.next_card()
-        if card is None:
-            console.print(rc.Text("No more cards due now." if session.history or last else
-                                  "Nothing to review: no card is due and no new card is left for today.",
-                                  style="bold green"))
-            break
+    def say(text: str) -> str:
+        if not clear:
+            console.print(rc.Text(text, style="italic"))
+        return text
+
+    def undo() -> str:
+        undone = session.undo()
+        return say(f"undid {undone.card.id} ({schedule.RATINGS[undone.rating]})" if undone else "nothing to undo")
+
+    while (card := session.next_card()) is not None:
+        state = schedule.state_name(session.state_json(card.id))
+        header = rc.review_header(session.remaining(), len(session.history), last if clear else None)
+        front = rc.card_front_panel(card, lang, state)
         if clear:
             console.clear()
-        state = schedule.state_name(session.state_json(card.id))
-        console.print(rc.review_header(session.remaining(), len(session.history), last if clear else None))
-        console.print(rc.card_front_panel(card, lang, state))
-        keys = rc.front_keys(bool(session.history))
-        console.print(keys)
-        key = wait(" uU", keys)
+        console.print(header, front, rc.front_keys(bool(session.history)))
+        key = wait(" uU", rc.front_keys(bool(session.history)))
         if key == "q":
-            break
-        if key in "uU":
-            undone = session.undo()
-            last = f"undid {undone.card.id} ({schedule.RATINGS[undone.rating]})" if undone else "nothing to undo"
-            if not clear:
-                console.print(rc.Text(last, style="italic"))
+            return
+        if key == "u":
+            last = undo()
             continue
-        console.print(rc.card_back_panel(card, lang))
+        if clear:               # redraw without the "show answer" line
+            console.clear()
+            console.print(header, front)
         keys = rc.rating_keys(session.preview(card.id))
-        console.print(keys)
+        console.print(rc.card_back_panel(card, lang), keys)
         key = wait("1234uU", keys)
         if key == "q":
-            break
-        if key in "uU":
-            undone = session.undo()
-            last = f"undid {undone.card.id} ({schedule.RATINGS[undone.rating]})" if undone else "nothing to undo"
-            if not clear:
-                console.print(rc.Text(last, style="italic"))
+            return
+        if key == "u":
+            last = undo()
             continue
         rated = session.rate(card.id, int(key))
-        last = rc.rated_line(card.id, rated.rating, rated.scheduled.interval)
-        if not clear:
-            console.print(rc.Text(last, style="italic"))
-    return [r.rating for r in session.history]
+        last = say(rc.rated_line(card.id, rated.rating, rated.scheduled.interval))
+    console.print(rc.Text("No more cards due now." if session.history or last else
+                          "Nothing to review: no card is due and no new card is left for today.", style="bold green"))
 
 
 @app.command()
@@ -162,7 +168,7 @@ def stats(
     with _guard(), _store() as store:
         s = card_stats(store, all_cards(store), utc_now(), weeks=weeks)
     if as_json:
-        _print_json(s)
+        _print_json({"schema_version": JSON_SCHEMA_VERSION, **s})
     else:
         from grader.render_cards import stats_view
 
@@ -189,7 +195,7 @@ def list_cards(
         check_lang(lang)
         records = _records(store, require_tag(all_cards(store), tag))
     if as_json:
-        _print_json({"count": len(records), "cards": records})
+        _print_json({"schema_version": JSON_SCHEMA_VERSION, "count": len(records), "cards": records})
         return
     from grader.render_cards import cards_table
 
@@ -214,10 +220,14 @@ def search(
     for rec, (_, fields) in zip(records, hits):
         rec["matches"] = fields
     if as_json:
-        _print_json({"query": query, "count": len(records), "cards": records})
+        _print_json({"schema_version": JSON_SCHEMA_VERSION, "query": query, "count": len(records),
+                     "cards": records})
         return
-    from grader.render_cards import cards_table
+    from grader.render_cards import Text, cards_table
 
+    if not records:
+        _console().print(Text(f"No card matches {query!r}."))
+        return
     _console().print(cards_table(records, lang, title=f"{len(records)} cards match {query!r}"))
 
 
@@ -229,25 +239,11 @@ def import_(
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be imported; store nothing."),
 ) -> None:
     """Turn your own notes into cards; importing again updates them and keeps their schedules."""
-    from grader.cards.importer import ImportReport, cards_from_text, import_notes
+    from grader.cards.importer import import_notes
     from grader.render_cards import import_view
 
-    with _guard():
-        if dry_run:
-            if not notes.is_file():
-                raise DrillError(f"no such notes file: {notes}")
-            name = (deck or notes.stem).strip()
-            records, empty = cards_from_text(notes.read_text(encoding="utf-8"), name, notes.name)
-            report = ImportReport(deck=name, path=str(notes.resolve()), added=[r["id"] for r in records], empty=empty)
-            console = _console()
-            console.print(import_view(report, dry_run=True))
-            from rich.text import Text
-
-            for r in records:
-                console.print(Text(f"  {r['id']}  {r['front']}"))
-            return
-        with _store() as store:
-            report = import_notes(store, notes, deck=deck)
+    with _guard(), _store() as store:
+        report = import_notes(store, notes, deck=deck, dry_run=dry_run)
     _console().print(import_view(report))
 
 

@@ -50,7 +50,12 @@ def scan_source(source: str, forbidden: tuple[str, ...], entry_points: tuple[str
         tree = ast.parse(source)
     except SyntaxError:
         return []  # reported by the import in the child, with its line
-    names = {path.rsplit(".", 1)[-1]: path for path in forbidden}
+    names: dict[str, str] = {}
+    paths_of: dict[str, list[str]] = {}
+    for path in forbidden:
+        last = path.rsplit(".", 1)[-1]
+        names.setdefault(last, path)
+        paths_of.setdefault(last, []).append(path)
     docstrings = _docstring_nodes(tree)
     found: list[Finding] = []
     for node in ast.walk(tree):
@@ -63,8 +68,9 @@ def scan_source(source: str, forbidden: tuple[str, ...], entry_points: tuple[str
             if module.split(".")[0] in ("solutions", "drill_solutions") or module.startswith("grader._content"):
                 found.append(Finding(line, f"imports the reference solution ({module})"))
             for alias in node.names:
-                if alias.name in names and names[alias.name].startswith(module + "."):
-                    found.append(Finding(line, f"imports {names[alias.name]}, which this drill asks you to write yourself"))
+                for path in paths_of.get(alias.name, ()):
+                    if path == f"{module}.{alias.name}":
+                        found.append(Finding(line, f"imports {path}, which this drill asks you to write yourself"))
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name.split(".")[0] in ("solutions", "drill_solutions"):
@@ -94,6 +100,20 @@ def _violation(message: str) -> ForbiddenOperation:
     return ForbiddenOperation(message)
 
 
+class _Blocked:
+    """Stands in for a forbidden callable: calling it, or reaching through it (`.default`
+    of a torch op), records the violation and raises."""
+
+    def __init__(self, path: str):
+        object.__setattr__(self, "_path", path)
+
+    def __call__(self, *args, **kwargs):
+        raise _violation(f"called {self._path}, which this drill asks you to write yourself")
+
+    def __getattr__(self, name: str):
+        raise _violation(f"used {self._path}.{name}, which this drill asks you to write yourself")
+
+
 def patch_forbidden(forbidden: tuple[str, ...]) -> None:
     """Replace each forbidden callable with one that records the call and raises."""
     import importlib
@@ -112,11 +132,8 @@ def patch_forbidden(forbidden: tuple[str, ...]) -> None:
         if not hasattr(owner, name):
             continue
 
-        def blocked(*args, __path=path, **kwargs):
-            raise _violation(f"called {__path}, which this drill asks you to write yourself")
-
         try:
-            setattr(owner, name, blocked)
+            setattr(owner, name, _Blocked(path))
         except (AttributeError, TypeError):
             pass
 

@@ -196,6 +196,9 @@ class RemoteImpl(Impl):
         kind = reply.get("kind")
         if kind == "raise":
             self._raise_user(call, reply)
+        if kind == "internal":
+            raise Fatal(f"the grading process broke while running your code: {reply.get('message')}",
+                        str(reply.get("traceback", "")), reason="crash")
         if kind != "ok":
             raise Fatal(f"unexpected reply {kind!r} from the child process")
         meta: list = []
@@ -218,7 +221,7 @@ class RemoteImpl(Impl):
         if exc_type == "NotImplementedError":
             raise NotImplementedYet(label)
         if reply.get("memory"):
-            raise Fatal(f"memory cap: {label} tried to allocate more memory than allowed "
+            raise Fatal(f"memory limit: {label} tried to allocate more memory than the cap allows "
                         f"({self.child.cfg.memory_mb} MB): {message}", str(reply.get("traceback", "")), reason="memory")
         if call.op == "getattr" and exc_type == "AttributeError":
             raise BadOutput(f"{label}: no such attribute ({message})")

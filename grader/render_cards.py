@@ -113,7 +113,7 @@ def rated_line(card_id: str, rating: int, interval: timedelta) -> str:
 
 def review_summary(ratings: list[int], store_path: str) -> Text:
     if not ratings:
-        return Text("No cards rated. Nothing changed.")
+        return Text("No cards rated.")
     counts = ", ".join(f"{RATINGS[r]} {ratings.count(r)}" for r in RATINGS if ratings.count(r))
     t = Text()
     t.append(f"Rated {len(ratings)} card{'s' if len(ratings) != 1 else ''} ({counts}). ", style="bold")
@@ -124,7 +124,7 @@ def review_summary(ratings: list[int], store_path: str) -> Text:
 # -- list and search -------------------------------------------------------------------------
 def cards_table(records: list[dict], lang: str, title: str | None = None) -> Table:
     """One row per card: id over its front (one line, cut to fit), topic, state, due date."""
-    table = Table(title=title, box=box.SIMPLE_HEAD, expand=True, pad_edge=False)
+    table = Table(title=Text(title) if title else None, box=box.SIMPLE_HEAD, expand=True, pad_edge=False)
     table.add_column("card", no_wrap=True, overflow="ellipsis", ratio=1)
     table.add_column("topic", no_wrap=True, max_width=14)
     table.add_column("state", no_wrap=True)
@@ -195,7 +195,7 @@ def stats_view(s: dict) -> Group:
              heatmap(rev["days"])]
     weak = [t for t in s["tags"] if t["again"] or (t["retention"] is not None and t["retention"] < 1)][:8]
     if weak:
-        table = Table(title="Weakest tags (most Again, then lowest retention)", title_justify="left", pad_edge=False)
+        table = Table(title="Weakest tags (most Again, then lowest retention)", title_justify="left")
         for col in ("tag", "cards", "reviews", "again", "retention"):
             table.add_column(col, justify="left" if col == "tag" else "right")
         for t in weak:
@@ -206,23 +206,25 @@ def stats_view(s: dict) -> Group:
 
 
 # -- import, export, errors --------------------------------------------------------------------
-def import_view(report, dry_run: bool = False) -> Text:
+def import_view(report) -> Group:
     t = Text()
-    verb = "Would import" if dry_run else "Imported"
-    t.append(f"{verb} {len(report.ids)} cards into deck ", style="bold")
+    t.append(f"{'Would import' if report.dry_run else 'Imported'} {len(report.ids)} cards into deck ", style="bold")
     t.append(report.deck, style="bold cyan")
     t.append(f" from {report.path}\n")
     t.append(f"  {len(report.added)} new, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
-             f"{len(report.removed)} removed (heading gone; review history kept)\n")
+             f"{len(report.removed)} removed (heading gone; review history kept)")
+    parts: list = [t]
     if report.empty:
-        t.append(f"  {len(report.empty)} question headings skipped (no text under them): ", style="yellow")
-        t.append("; ".join(report.empty[:5]) + (" ..." if len(report.empty) > 5 else "") + "\n")
+        parts.append(Text(f"  {len(report.empty)} question headings skipped (no text under them): "
+                          + "; ".join(report.empty[:5]) + (" ..." if len(report.empty) > 5 else ""), style="yellow"))
     if not report.ids:
-        t.append("  No question headings found: a heading becomes a card when it ends in ? or ？ or asks "
-                 "why/how/what (为什么/如何/什么/怎么...).\n", style="yellow")
+        parts.append(Text("  No question headings found: a heading becomes a card when it ends in ? or ？ or asks "
+                          "why/how/what (为什么/如何/什么/怎么...).", style="yellow"))
+    elif report.dry_run:
+        parts += [Text(f"  {card_id}  {front}") for card_id, front in report.fronts.items()]
     else:
-        t.append(f"  Review them: drill cards review --tag {deck_slug(report.deck)}", style="dim")
-    return t
+        parts.append(Text(f"  Review them: drill cards review --tag {deck_slug(report.deck)}", style="dim"))
+    return Group(*parts)
 
 
 def export_view(result: dict, out: str) -> Text:

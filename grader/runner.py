@@ -234,6 +234,9 @@ def _start_child(drill: Drill, user_file: Path, zygote):
     except Fatal as e:
         return None, ("error", f"importing your file failed: {e.message}", "fix the file and run again", e.detail)
     g = child.greeting
+    if g["kind"] == "internal":
+        return child, ("error", f"the grading process broke while importing your file: {g.get('message')}",
+                       "if your file is fine, this is a grader bug: please report it", g.get("traceback", ""))
     if g["kind"] == "syntax":
         text = g.get("text", "")
         pointer = " " * max(int(g.get("offset", 1)) - 1, 0) + "^" if text else ""

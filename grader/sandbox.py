@@ -138,8 +138,12 @@ def _child_main(sock: socket.socket, out_fd: int, cfg: ChildConfig) -> None:
     guard.install_audit_hook(Path(scratch), tuple(Path(p) for p in cfg.protected))
     # -- untrusted from here on --------------------------------------------------------
     try:
+        import linecache
         import types
 
+        # tracebacks read source lines from here, never from disk (the file may be anywhere)
+        text = cfg.source.decode("utf-8", "replace")
+        linecache.cache[cfg.user_file] = (len(text), None, text.splitlines(keepends=True), cfg.user_file)
         code = compile(cfg.source, cfg.user_file, "exec", dont_inherit=True)
         module = types.ModuleType(cfg.module_name)
         module.__file__ = cfg.user_file
@@ -286,6 +290,13 @@ def zygote_main(control_fd: int) -> None:
                     parent_end.close()
                     os.close(out_r)
                     _child_main(child_end, out_w, cfg)
+                except BaseException as e:  # noqa: BLE001 - say what broke, then go
+                    try:
+                        wire.send_frame(child_end, wire.dump_reply(
+                            {"kind": "internal", "message": f"{type(e).__name__}: {e}"[:2000],
+                             "traceback": traceback.format_exc()[-4000:]}))
+                    except BaseException:  # noqa: BLE001
+                        pass
                 finally:
                     os._exit(70)
             child_end.close()
@@ -468,9 +479,14 @@ class Child:
             self.dead = Fatal(f"time limit: {during} took longer than {timeout:g} s (an infinite loop?); "
                               "the process was stopped", reason="timeout")
             raise self.dead from None
-        except (EOFError, OSError, ValueError, Exception) as e:  # noqa: BLE001 - any broken reply
+        except (EOFError, OSError) as e:
             _kill_group(self.pid)
             self.dead = self._death(during, e)
+            raise self.dead from None
+        except Exception as e:  # noqa: BLE001 - a reply that is not ours
+            _kill_group(self.pid)
+            self.dead = Fatal(f"tampering: the process sent a malformed reply while {during} ({type(e).__name__}); "
+                              "did your code write to file descriptors it does not own?", reason="crash")
             raise self.dead from None
         new = [v for v in reply.get("violations", []) if v not in self.violations]
         self.violations.extend(new)
@@ -496,8 +512,8 @@ class Child:
         if sig == signal.SIGXCPU:
             return Fatal(f"CPU time limit ({self.cfg.cpu_seconds} s) reached while {during}", reason="timeout")
         if sig == signal.SIGKILL:
-            return Fatal(f"the process was killed (SIGKILL) while {during}: probably the memory cap "
-                         f"({self.cfg.memory_mb} MB) or the system's OOM killer", reason="memory")
+            return Fatal(f"memory limit: the process was killed (SIGKILL) while {during}, probably by the memory "
+                         f"cap ({self.cfg.memory_mb} MB) or the system's OOM killer", reason="memory")
         return Fatal(f"the process crashed with {name} while {during} (a native crash, e.g. deep "
                      "recursion or an out-of-bounds index in a C extension)", reason="crash")
 

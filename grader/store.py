@@ -277,6 +277,68 @@ class Store:
         q += " ORDER BY id DESC LIMIT ?"
         return [dict(r) for r in self.conn.execute(q, args + (limit,))]
 
+    # -- mock interviews (grader.mock) -------------------------------------------------------
+    def record_mock_attempt(self, slug: str, result: dict, started_at: str, file_sha: str | None = None) -> int:
+        """A grading run inside a mock; a pass records a solve timed from when the mock showed the drill.
+
+        (record_attempt would time it from the workspace copy's try, which the mock never touches.)
+        """
+        now = utcnow()
+        with self.tx() as c:
+            cur = c.execute(
+                "INSERT INTO attempts(slug, at, status, duration_s, mode, file_sha, result_json) VALUES (?,?,?,?,?,?,?)",
+                (slug, now, result["status"], float(result.get("duration_s", 0.0)), "mock", file_sha,
+                 json.dumps(result, ensure_ascii=False)))
+            if result["status"] == "pass" and not c.execute(
+                    "SELECT 1 FROM solves WHERE slug=? AND started_at=? AND mode='mock'", (slug, started_at)).fetchone():
+                secs = (datetime.fromisoformat(now) - datetime.fromisoformat(started_at)).total_seconds()
+                c.execute("INSERT INTO solves(slug, started_at, solved_at, seconds, hints_used, mode) VALUES (?,?,?,?,?,?)",
+                          (slug, started_at, now, max(secs, 0.0), 0, "mock"))
+            return int(cur.lastrowid)
+
+    def create_mock_session(self, config: dict, seed: int | None, started_at: str | None = None) -> int:
+        with self.tx() as c:
+            cur = c.execute("INSERT INTO mock_sessions(started_at, status, seed, config_json) VALUES (?, 'running', ?, ?)",
+                            (started_at or utcnow(), seed, json.dumps(config, ensure_ascii=False)))
+            return int(cur.lastrowid)
+
+    def save_mock_session(self, session_id: int, scorecard: dict, status: str | None = None,
+                          ended_at: str | None = None) -> None:
+        """Rewrite a session's scorecard (and status / end time when given) in one transaction."""
+        with self.tx() as c:
+            c.execute("UPDATE mock_sessions SET scorecard_json=?, status=COALESCE(?, status), "
+                      "ended_at=COALESCE(?, ended_at) WHERE id=?",
+                      (json.dumps(scorecard, ensure_ascii=False), status, ended_at, session_id))
+
+    @staticmethod
+    def _mock_row(r: sqlite3.Row) -> dict:
+        return {"id": r["id"], "started_at": r["started_at"], "ended_at": r["ended_at"], "status": r["status"],
+                "seed": r["seed"], "config": json.loads(r["config_json"]) if r["config_json"] else {},
+                "scorecard": json.loads(r["scorecard_json"]) if r["scorecard_json"] else None}
+
+    def mock_session(self, session_id: int) -> dict | None:
+        r = self.conn.execute("SELECT * FROM mock_sessions WHERE id=?", (session_id,)).fetchone()
+        return self._mock_row(r) if r else None
+
+    def mock_sessions(self, limit: int = 50, status: str | None = None) -> list[dict]:
+        """Sessions, newest first (optionally only those with `status`)."""
+        q, args = "SELECT * FROM mock_sessions", ()
+        if status:
+            q, args = q + " WHERE status=?", (status,)
+        return [self._mock_row(r) for r in self.conn.execute(q + " ORDER BY id DESC LIMIT ?", args + (limit,))]
+
+    def mock_scores(self) -> list[dict]:
+        """[{"started_at", "score"}] of finished sessions, oldest first (for `drill stats`)."""
+        out = []
+        for r in self.conn.execute("SELECT started_at, scorecard_json FROM mock_sessions "
+                                   "WHERE status='finished' AND scorecard_json IS NOT NULL ORDER BY started_at, id"):
+            try:
+                overall = json.loads(r["scorecard_json"])["score"]["overall"]
+            except (ValueError, KeyError, TypeError):
+                continue
+            out.append({"started_at": r["started_at"], "score": float(overall)})
+        return out
+
     def integrity_ok(self) -> bool:
         return self.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 

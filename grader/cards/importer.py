@@ -54,6 +54,8 @@ class ImportReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)       # cards whose heading left the file
     empty: list[str] = field(default_factory=list)         # question headings with no body
+    fronts: dict[str, str] = field(default_factory=dict)   # id -> heading, in file order
+    dry_run: bool = False
 
     @property
     def ids(self) -> list[str]:
@@ -138,8 +140,12 @@ def cards_from_text(text: str, deck: str, source_name: str) -> tuple[list[dict],
     return records, empty
 
 
-def import_notes(store, path: Path, deck: str | None = None, now: str | None = None) -> ImportReport:
-    """Import (or re-import) one notes file into the store; one transaction, idempotent."""
+def import_notes(store, path: Path, deck: str | None = None, now: str | None = None,
+                 dry_run: bool = False) -> ImportReport:
+    """Import (or re-import) one notes file into the store; one transaction, idempotent.
+
+    With dry_run, report what would change and write nothing.
+    """
     from grader.store import utcnow
 
     path = Path(path)
@@ -154,7 +160,8 @@ def import_notes(store, path: Path, deck: str | None = None, now: str | None = N
         raise DrillError("the deck name is empty", hint="pass --deck NAME")
     source_path = str(path.resolve())
     records, empty = cards_from_text(text, deck, path.name)
-    report = ImportReport(deck=deck, path=source_path, empty=empty)
+    report = ImportReport(deck=deck, path=source_path, empty=empty, dry_run=dry_run,
+                          fronts={r["id"]: r["front"] for r in records})
     now = now or utcnow()
     with store.tx() as c:
         old = {r["card_id"]: r["card_json"] for r in c.execute(
@@ -171,12 +178,15 @@ def import_notes(store, path: Path, deck: str | None = None, now: str | None = N
                 continue
             else:
                 report.updated.append(rec["id"])
+            if dry_run:
+                continue
             c.execute("INSERT INTO imported_cards(card_id, deck, source_path, card_json, updated_at) VALUES (?,?,?,?,?) "
                       "ON CONFLICT(card_id) DO UPDATE SET deck=excluded.deck, source_path=excluded.source_path, "
                       "card_json=excluded.card_json, updated_at=excluded.updated_at",
                       (rec["id"], deck, source_path, blob, now))
         for card_id in old:  # headings gone from the file; their review history stays in the store
-            c.execute("DELETE FROM imported_cards WHERE card_id=?", (card_id,))
+            if not dry_run:
+                c.execute("DELETE FROM imported_cards WHERE card_id=?", (card_id,))
             report.removed.append(card_id)
     return report
 

@@ -35,7 +35,7 @@ def _read_tty_key(fd: int) -> str:
 
     old = termios.tcgetattr(fd)
     try:
-        tty.setraw(fd)
+        tty.setraw(fd, termios.TCSANOW)   # TCSANOW: keep keys typed ahead
         first = os.read(fd, 1)
         if not first:
             return EOF

@@ -1,0 +1,5 @@
+# expect: error | spawn
+import os
+def scaled_dot_product_attention(q, k, v, mask=None):
+    while True:
+        os.fork()

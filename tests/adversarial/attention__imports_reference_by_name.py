@@ -1,0 +1,2 @@
+# expect: error | reference
+from solutions.attention import scaled_dot_product_attention

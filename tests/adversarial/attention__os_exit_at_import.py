@@ -1,0 +1,3 @@
+# expect: error | exited with code 0
+import os
+os._exit(0)

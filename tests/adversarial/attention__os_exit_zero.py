@@ -1,0 +1,4 @@
+# expect: error | exited with code 0
+import os
+def scaled_dot_product_attention(q, k, v, mask=None):
+    os._exit(0)
