@@ -52,12 +52,17 @@ def command(*args, **kwargs):
     def deco(fn):
         @functools.wraps(fn)
         def wrapper(*a, **k):
+            import sqlite3
+
             from grader.errors import DrillError
 
             try:
                 return fn(*a, **k)
             except DrillError as e:
                 _fail(str(e), e.hint, e.exit_code)
+            except sqlite3.DatabaseError as e:
+                _fail(f"the progress store cannot be used ({e})",
+                      "run `drill doctor` to check it; nothing has been deleted")
         return app.command(*args, **kwargs)(wrapper)
     return deco
 
@@ -238,6 +243,38 @@ def stats(as_json: bool = typer.Option(False, "--json")):
     from grader.render import print_stats
 
     print_stats(_console(), data)
+
+
+@command()
+def doctor(yes: bool = typer.Option(False, "--yes", "-y", help="Replace a damaged store without asking.")):
+    """Check the progress store; a damaged one is moved aside (never deleted) only if you agree."""
+    from rich.text import Text
+
+    from grader import paths
+    from grader.store import Store, open_or_explain, quarantine
+
+    con = _console()
+    path = paths.store_path()
+    if not path.exists():
+        con.print(f"no store yet at {path}; it is created on first use")
+        return
+    store, why = open_or_explain(path)
+    if store is not None:
+        ok = store.integrity_ok()
+        store.close()
+        con.print(Text(f"store {path}: " + ("ok" if ok else "integrity check FAILED"), style="green" if ok else "red"))
+        if ok:
+            return
+    else:
+        con.print(Text(f"store {path} is damaged: {why}", style="red"))
+    if not yes:
+        if not sys.stdin.isatty():
+            _fail("the store is damaged", hint="`drill doctor --yes` moves it aside and starts a fresh one")
+        if not typer.confirm("Move the damaged file aside and start a fresh store?", default=False):
+            raise typer.Exit(1)
+    kept = quarantine(path)
+    Store(path).close()
+    con.print(Text(f"the damaged store is kept at {kept}; a fresh store is at {path}"))
 
 
 @command()

@@ -63,13 +63,9 @@ def review_header(counts: dict[str, int], done: int, last: str | None) -> Text:
     return t
 
 
-def _state_label(state: str) -> str:
-    return {"new": "new", "learning": "learning", "review": "review", "relearning": "relearning"}.get(state, state)
-
-
 def card_front_panel(card: Card, lang: str, state: str) -> Panel:
     title = Text(card.id, style="bold")
-    subtitle = Text(f"{card.topic} · {_state_label(state)}", style="dim")
+    subtitle = Text(f"{card.topic} · {state}", style="dim")
     return Panel(card_markdown(card_front(card, lang)), title=title, title_align="left",
                  subtitle=subtitle, subtitle_align="right", border_style="blue")
 

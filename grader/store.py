@@ -131,6 +131,9 @@ class Store:
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             version = conn.execute("PRAGMA user_version").fetchone()[0]
+            check = conn.execute("PRAGMA quick_check").fetchone()[0]
+            if check != "ok":
+                raise sqlite3.DatabaseError(f"integrity check failed: {check}")
         except sqlite3.DatabaseError as e:
             raise StoreCorrupt(
                 f"the progress store {self.path} cannot be read ({e})",
@@ -341,6 +344,14 @@ class Store:
 
     def integrity_ok(self) -> bool:
         return self.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def open_or_explain(path: Path | None = None) -> tuple["Store | None", str | None]:
+    """(store, None), or (None, why) when the file is damaged; never modifies a damaged file."""
+    try:
+        return Store(path), None
+    except StoreCorrupt as e:
+        return None, str(e)
 
 
 def quarantine(path: Path) -> Path:
