@@ -246,6 +246,33 @@ def stats(as_json: bool = typer.Option(False, "--json")):
 
 
 @command()
+def bench(slug: str = typer.Argument(..., help="Drill name, e.g. attention."),
+          file: Optional[Path] = typer.Option(None, "--file", "-f", help="Benchmark this file instead of your copy."),
+          device: Optional[list[str]] = typer.Option(None, help="Only these devices (cpu, cuda)."),
+          dtype: str = typer.Option("float32", help="float32, float16 or bfloat16."),
+          repeats: int = typer.Option(20, min=3, help="Timed calls per case."),
+          as_json: bool = typer.Option(False, "--json")):
+    """Time your implementation against the reference and torch's built-in (correctness first)."""
+    from grader.bench import as_json as bench_json
+    from grader.bench import bench as run_bench
+    from grader.workspace import Workspace
+
+    drill = _drill(slug)
+    path = file.expanduser().resolve() if file else Workspace().path_for(drill)
+    if not path.is_file():
+        _fail(f"no such file: {path}", hint=f"`drill show {slug}` creates your copy")
+    results = run_bench(drill, path, devices=tuple(device) if device else None, dtype=dtype, repeats=repeats)
+    data = bench_json(results)
+    if as_json:
+        _emit_json(data)
+    else:
+        from grader.render import bench_table
+
+        _console().print(bench_table(drill.slug, data))
+    raise typer.Exit(0 if all(c["correct"] for c in data["cases"]) else 1)
+
+
+@command()
 def doctor(yes: bool = typer.Option(False, "--yes", "-y", help="Replace a damaged store without asking.")):
     """Check the progress store; a damaged one is moved aside (never deleted) only if you agree."""
     from rich.text import Text

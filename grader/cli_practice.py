@@ -86,13 +86,16 @@ def _describe(e: BaseException) -> tuple[str, int]:
     return f"error: {type(e).__name__}: {e}", 2
 
 
-def run_session(session, read_key_factory=None) -> tuple[int, BaseException | None]:
-    """Drive a started-to-be MockSession to its end; (exit code, the exception that ended it or None).
+def run_session(session, key_source=None, events=None) -> tuple[int, BaseException | None]:
+    """Start a MockSession and drive it to its end; (exit code, the exception that ended it or None).
 
     Ctrl-C (KeyboardInterrupt), SIGHUP and SIGTERM, or any error, store the session as
-    abandoned with what was done before anything else happens.
+    abandoned with what was done before anything else happens. `key_source` (a context
+    manager like grader.keys.key_reader) and `events(run, read_key)` are injectable for tests.
     """
     from grader.keys import key_reader
+
+    events = events or (lambda run, read_key: _events(run.path, read_key))
 
     def on_signal(signum, _frame):
         raise SessionSignal(signum)
@@ -105,10 +108,10 @@ def run_session(session, read_key_factory=None) -> tuple[int, BaseException | No
             pass
     code, ended_by = 0, None
     try:
-        with (read_key_factory or key_reader)() as read_key:
+        with (key_source or key_reader)() as read_key:
             try:
                 session.start()
-                session.run_coding(lambda run: _events(run.path, read_key))
+                session.run_coding(lambda run: events(run, read_key))
                 session.run_questions(read_key)
                 session.finish()
             except BaseException as e:  # noqa: BLE001 - stored first, judged after

@@ -68,6 +68,11 @@ class Handle:
         return self._impl._do("grad", self._id, "", args, kwargs,
                               extra={"wrt": list(wrt), "grad_output": grad_output})
 
+    def time(self, *args, repeats: int = 20, warmup: int = 3, **kwargs) -> list[float]:
+        """Call this object repeatedly where it lives; the wall time of each call."""
+        return self._impl._do("time", self._id, "", args, kwargs,
+                              extra={"repeats": repeats, "warmup": warmup, "timeout": 600.0})
+
     def collect(self, limit: int = 1_000_000) -> list:
         """Iterate this object (an iterator or generator) where it lives; up to `limit` items."""
         return self._impl._do("collect", self._id, "", (), {}, extra={"limit": int(limit)})
@@ -84,6 +89,7 @@ class Impl:
         self.device = device
         self.log: list[Call] = []
         self.handle_types: dict[int, str] = {}
+        self.timeout: float | None = None   # per-call time limit override (None: the drill's)
 
     def __getattr__(self, name: str):
         if name.startswith("_") or name not in self.entry_points:
@@ -97,6 +103,11 @@ class Impl:
 
     def grad(self, name: str, *args, wrt: tuple[int, ...] = (), grad_output=None, **kwargs) -> dict:
         return self._do("grad", None, name, args, kwargs, extra={"wrt": list(wrt), "grad_output": grad_output})
+
+    def time(self, name: str, *args, repeats: int = 20, warmup: int = 3, **kwargs) -> list[float]:
+        """Call an entry point repeatedly where it lives; the wall time of each call."""
+        return self._do("time", None, name, args, kwargs,
+                        extra={"repeats": repeats, "warmup": warmup, "timeout": 600.0})
 
     def _do(self, op: str, target, name, args, kwargs, extra=None):
         call = Call(op, target, name, args, kwargs, extra=extra or {})
@@ -188,7 +199,7 @@ class RemoteImpl(Impl):
             extra["grad_output"] = wire.WireTensor(tuple(wire.tensor_to_wire(extra["grad_output"])))
         msg = (call.op, call.target, call.name, _to_wire_args(call.args), _to_wire_args(call.kwargs),
                self.device, extra)
-        reply = self.child.request(msg)
+        reply = self.child.request(msg, timeout=call.extra.get("timeout") or self.timeout)
         call.seconds = float(reply.get("seconds", 0.0) or 0.0)
         return self._interpret(call, reply)
 
@@ -279,6 +290,21 @@ class LocalImpl(Impl):
         elif call.op == "setattr":
             setattr(obj, call.name, self._local(call.args[0], []))
             return None
+        elif call.op == "time":
+            import time as _time
+
+            fn = getattr(obj, call.name) if call.name else obj
+            args, kwargs = self._local(call.args, []), self._local(call.kwargs, [])
+            sync = torch.cuda.synchronize if self.device.startswith("cuda") else (lambda: None)
+            value = []
+            with torch.no_grad():
+                for i in range(call.extra["warmup"] + call.extra["repeats"]):
+                    sync()
+                    start = _time.perf_counter()
+                    fn(*args, **kwargs)
+                    sync()
+                    if i >= call.extra["warmup"]:
+                        value.append(_time.perf_counter() - start)
         elif call.op == "collect":
             import itertools
 

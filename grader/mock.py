@@ -468,7 +468,8 @@ class MockSession:
 
     def _record(self, run: DrillRun, result: dict, sha: str | None, profile: str) -> None:
         run.last, run.last_sha, run.last_profile = result, sha, profile
-        if run.started_at is not None:
+        # an untouched stub is no attempt: it would mark the drill "in progress" in `drill list`
+        if run.started_at is not None and result["status"] != "not_started":
             self.store.record_mock_attempt(run.drill.slug, result, started_at=run.started_at, file_sha=sha)
         self.save()
 

@@ -209,20 +209,41 @@ def print_stats(console: Console, data: dict) -> None:
     if d.row_count:
         console.print(d)
     if data.get("mock_scores"):
-        m = Table(title="mock interviews", title_justify="left", expand=False)
-        for col in ("when", "score", ""):
-            m.add_column(col)
-        for s in data["mock_scores"][-10:]:
-            m.add_row(s["started_at"][:16].replace("T", " "), f"{s['score']:.0f}", bar(s["score"] / 100))
-        console.print(m)
+        console.print(mock_scores_view(data["mock_scores"]))
     if data.get("cards"):
         c = data["cards"]
         console.print(Text(f"cards: {c.get('reviewed', 0)} reviewed, retention "
-                           f"{'—' if c.get('retention') is None else format(c['retention'], '.0%')}, "
-                           f"{c.get('due_today', 0)} due today"))
-    console.print(Text("weakest topics:", style="bold"))
+                           f"{'—' if c.get('retention') is None else format(c['retention'], '.0%')} "
+                           f"(rated Hard or better), {c.get('due_today', 0)} due today"))
+    console.print(Text("weakest topics, and what to do next:", style="bold"))
     for w in data["weakest"]:
-        console.print(Text(f"  {w['topic']}: {w['solved']}/{w['drills']} solved → {w['next']}"))
+        line = Text(f"  {w['topic']}: {w['solved']}/{w['drills']} solved")
+        if w.get("pass_rate") is not None:
+            line.append(f", {w['pass_rate']:.0%} of runs pass")
+        if w.get("card_retention") is not None:
+            line.append(f", cards {w['card_retention']:.0%} recalled")
+        line.append(" → ")
+        line.append(w["next"], style="bold")
+        console.print(line)
+
+
+def mock_scores_view(scores: list[dict], last: int = 10) -> Group:
+    """Mock interview scores over time, oldest first, one bar each (fits 80 columns)."""
+    shown = scores[-last:]
+    title = "mock interviews: score over time" + (f" (last {last} of {len(scores)})" if len(scores) > last else "")
+    lines: list = [Text(title, style="bold")]
+    for s in shown:
+        line = Text(f"  {s['started_at'][:16].replace('T', ' ')}  ")
+        line.append_text(bar(s["score"] / 100, width=30))
+        line.append(f" {s['score']:3.0f}")
+        lines.append(line)
+    values = [s["score"] for s in scores]
+    summary = f"  best {max(values):.0f} · average {sum(values) / len(values):.0f}"
+    if len(shown) > 1:
+        delta = shown[-1]["score"] - shown[0]["score"]
+        summary += f" · {'+' if delta >= 0 else ''}{delta:.0f} since {shown[0]['started_at'][:10]}"
+    lines.append(Text(summary, style="dim"))
+    return Group(*lines)
 
 
 def watch_footer(state, confirming: bool = False) -> Text:
@@ -233,4 +254,26 @@ def watch_footer(state, confirming: bool = False) -> Text:
     if state.history:
         t.append(" · " + " ".join(MARK.get(s, "?") for s in state.history[-12:]), style="dim")
     t.append("\n[h] hint  [n] next drill  [r] re-run  [q] quit", style="bold")
+    return t
+
+
+def bench_table(slug: str, data: dict) -> Table:
+    t = Table(title=Text(f"drill bench {slug}: median ms ± half the interquartile range"), title_justify="left",
+              expand=False)
+    for col in ("case", "dev", "yours", "ref", "torch", "÷ref", "÷torch"):
+        t.add_column(col, justify="right" if col not in ("case", "dev") else "left")
+
+    def cell(c, key):
+        tm = c["timings_ms"].get(key)
+        return "—" if tm is None else f"{tm['median']:.1f}±{(tm['q3'] - tm['q1']) / 2:.1f}"
+
+    def ratio(x):
+        return "—" if x is None else f"{x:.2f}x"
+
+    for c in data["cases"]:
+        if not c["correct"]:
+            t.add_row(Text(c["case"]), c["device"], Text("wrong: " + c["message"][:200], style="red"), "", "", "", "")
+            continue
+        t.add_row(Text(c["case"]), c["device"], cell(c, "yours"), cell(c, "reference"), cell(c, "torch"),
+                  ratio(c["ratio_vs_reference"]), ratio(c["ratio_vs_torch"]))
     return t

@@ -226,6 +226,22 @@ def _serve(req: tuple, module: Any, table: dict, keep) -> dict:
     if op == "setattr":
         setattr(obj, name, _move(_resolve_refs(args[0], table), device, []))
         return {"kind": "ok", "value": {"v": None}, "mutated": [], "seconds": 0.0}
+    if op == "time":
+        # call the target repeatedly and report each call's wall time (for `drill bench`)
+        fn = getattr(obj, name) if name else obj
+        args = _move(_resolve_refs(args, table), device, [])
+        kwargs = _move(_resolve_refs(kwargs, table), device, [])
+        sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
+        times = []
+        with torch.no_grad():
+            for i in range(extra["warmup"] + extra["repeats"]):
+                sync()
+                start = time.perf_counter()
+                fn(*args, **kwargs)
+                sync()
+                if i >= extra["warmup"]:
+                    times.append(time.perf_counter() - start)
+        return {"kind": "ok", "value": wire.encode(times, keep), "mutated": [], "seconds": sum(times)}
     if op == "collect":
         import itertools
 

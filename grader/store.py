@@ -342,6 +342,16 @@ class Store:
             out.append({"started_at": r["started_at"], "score": float(overall)})
         return out
 
+    # -- card reviews, for `drill stats` (the cards package has its own, richer queries) --------
+    def card_ratings(self) -> list[tuple[str, int]]:
+        """(card_id, rating 1..4) of every review that was not undone, oldest first."""
+        return [(r[0], int(r[1])) for r in self.conn.execute(
+            "SELECT card_id, rating FROM review_logs WHERE undone=0 ORDER BY reviewed_at, id")]
+
+    def card_due_times(self) -> list[str]:
+        """The due time (ISO) of every card that has a schedule."""
+        return [r[0] for r in self.conn.execute("SELECT due FROM card_states")]
+
     def integrity_ok(self) -> bool:
         return self.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 

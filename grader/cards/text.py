@@ -114,6 +114,7 @@ def _inline_math_end(s: str, i: int) -> int:
         if s[j] == "$":
             if not s[j - 1].isspace() and not (j + 1 < len(s) and s[j + 1].isdigit()):
                 return j
+            return -1                      # the next dollar cannot close: this one is plain text
         j += 1
     return -1
 
