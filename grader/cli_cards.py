@@ -140,7 +140,7 @@ def review(
     limit: Optional[int] = typer.Option(None, "--limit", min=0, help="At most this many cards this session."),
 ) -> None:
     """Review due cards, then new ones. Space/Enter shows the answer; 1-4 rates; u undoes; q quits."""
-    from grader.cards.keys import read_key
+    from grader.keys import read_key
     from grader.cards.library import all_cards, check_lang, require_tag
     from grader.cards.review import ReviewSession
     from grader.render_cards import review_summary
