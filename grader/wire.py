@@ -90,7 +90,7 @@ def tensor_to_wire(t) -> list:
 
     t = t.detach().to("cpu").contiguous()
     name = str(t.dtype).removeprefix("torch.")
-    raw = t.view(torch.uint8).numpy().tobytes() if t.numel() else b""
+    raw = t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b""  # reshape: 0-dim tensors too
     return [name, list(t.shape), raw]
 
 
