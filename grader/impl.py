@@ -117,6 +117,10 @@ class Impl:
         except Exception as e:
             call.error = f"{type(e).__name__}: {e}"
             raise
+        if op == "getattr" and isinstance(call.result, Handle) and call.result._callable:
+            # a bound method: label later calls of it as `<Owner>.method`, not `<method>`
+            owner = self.handle_types.get(target, "object") if target is not None else ""
+            self.handle_types[call.result._id] = f"{owner}.{name}" if owner else name
         return call.result
 
     def _run(self, call: Call):  # pragma: no cover - abstract
