@@ -87,7 +87,7 @@ def bench(drill: Drill, user_file: Path, devices: tuple[str, ...] | None = None,
     spec = load_module(spec_path, f"drill_bench_{drill.slug}")
     loaded = load_drill(drill)
     run_devices, _ = available_devices(devices)
-    child, failure = _start_child(drill, user_file, zygote)
+    child, failure = _start_child(drill, user_file, zygote, use_cuda="cuda" in run_devices)
     if failure:
         if child:
             child.close()

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from grader import compare
-from grader.failures import GradingFailure
+from grader.failures import GradingFailure, UserRaised
 from grader.impl import Call, Handle, Impl, LocalImpl
 from grader.props import Mistake
 
@@ -62,7 +62,13 @@ def replay(log: list[Call], impl: Impl) -> list[Any]:
 
 def _same_outcome(user_call: Call, other: Any) -> bool:
     if user_call.error is not None or isinstance(other, GradingFailure):
-        return user_call.error is not None and isinstance(other, GradingFailure)
+        if user_call.error is None or not isinstance(other, GradingFailure):
+            return False
+        # both raised: the same kind of failure, and for exceptions the same exception type
+        mine = user_call.exc
+        if isinstance(mine, UserRaised) or isinstance(other, UserRaised):
+            return isinstance(mine, UserRaised) and isinstance(other, UserRaised) and mine.exc_type == other.exc_type
+        return type(mine) is type(other)
     if isinstance(user_call.result, Handle) or isinstance(other, Handle):
         return isinstance(user_call.result, Handle) and isinstance(other, Handle)
     return compare.is_close(user_call.result, other)

@@ -33,6 +33,7 @@ class Call:
     error: str | None = None
     extra: dict = field(default_factory=dict)
     seconds: float = 0.0    # wall time of the call inside the implementation (not the transfer)
+    exc: Exception | None = field(default=None, repr=False)  # what the call raised, if anything
 
     def label(self, handle_types: dict[int, str]) -> str:
         owner = "" if self.target is None else f"<{handle_types.get(self.target, 'object')}>"
@@ -116,6 +117,7 @@ class Impl:
             call.result = self._run(call)
         except Exception as e:
             call.error = f"{type(e).__name__}: {e}"
+            call.exc = e
             raise
         if op == "getattr" and isinstance(call.result, Handle) and call.result._callable:
             # a bound method: label later calls of it as `<Owner>.method`, not `<method>`

@@ -52,6 +52,7 @@ CARDS_PER_SESSION = 3
 WARN_AT = (300, 60)           # seconds left at which the user is warned
 STALE_GRACE_S = 60            # a running session is stale this long after its planned end...
 STALE_ALWAYS_S = 6 * 3600     # ...when its process is gone; after this, whatever the process
+POLL_EVERY = 10              # ticks (~0.5 s with watch.merged_events) between checks for a save the watcher missed
 REVEAL_KEYS = ("\n", "\r", " ")
 SCORE_KEYS = {"y": 2, "Y": 2, "2": 2, "1": 1, "n": 0, "N": 0, "0": 0}
 QUIT_KEYS = ("q", "Q")
@@ -257,6 +258,10 @@ class DrillRun:
     last: dict | None = None          # the latest final verdict (a quick pass awaiting its confirmation is not one)
     last_sha: str | None = None
     last_profile: str | None = None
+    seen_sha: str | None = None       # the content last graded (or shown): a save of the same content is no change
+    polled: tuple | None = None       # (mtime_ns, size) at the last poll
+    poll_dirty: bool = False
+    ticks: int = 0
 
     @property
     def status(self) -> str:
@@ -292,6 +297,14 @@ def file_sha(path: Path) -> str | None:
         return sha(path)
     except OSError:
         return None
+
+
+def _stat(path: Path) -> tuple | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size)
 
 
 def _default_grader(drill: Drill, path: Path, quick: bool) -> dict:
@@ -379,11 +392,13 @@ class MockSession:
         self.id = self.store.create_mock_session(config, self.seed, started_at=self.started_at)
         self.folder = self.root / f"mock-{self.id}"
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            if self.folder.exists():   # left by a store that was since deleted: keep it, start clean
+                stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+                self.folder.rename(self.folder.with_name(f"{self.folder.name}.previous-{stamp}"))
+            self.folder.mkdir(parents=True)
             for run in self.runs:
                 run.path = self.folder / f"{run.drill.slug}.py"
-                if not run.path.exists():
-                    shutil.copyfile(run.drill.stub_path, run.path)
+                shutil.copyfile(run.drill.stub_path, run.path)
         except OSError as e:
             self.abandon(f"cannot write {self.folder}: {e}")
             raise DrillError(f"cannot write the session's files in {self.folder}: {e.strerror or e}",
@@ -397,6 +412,7 @@ class MockSession:
         from grader.store import utcnow
 
         run.state = "active"
+        run.seen_sha, run.polled = file_sha(run.path), _stat(run.path)
         run.started_s = self.clock()
         run.started_at = utcnow()
         self.save()
@@ -432,13 +448,23 @@ class MockSession:
                     close()
 
     def handle(self, ev: WatchEvent) -> None:
-        """One event of the coding part: a save, a key (s skip, q end, r re-run) or a tick."""
+        """One event of the coding part: a save, a key (s skip, q end, r re-run) or a tick.
+
+        A save grades the file when its content changed since it was last graded; ticks
+        also poll the file, so a save the watcher missed (one made while it was starting,
+        a network file system) is still graded.
+        """
         if self.phase != "coding":
             return
         run = self.active
         if run is not None:
-            if ev.kind == "save" or (ev.kind == "key" and ev.key == "r"):
+            if ev.kind == "save":
+                if file_sha(run.path) != run.seen_sha:
+                    self._regrade(run)
+            elif ev.kind == "key" and ev.key == "r":
                 self._regrade(run)
+            elif ev.kind == "tick":
+                self._poll(run)
             elif ev.kind == "key" and ev.key == "s":
                 self._submit(run, "skip")
                 self._advance()
@@ -463,6 +489,9 @@ class MockSession:
             return self.grader(run.drill, run.path, quick)
         except DrillError as e:
             return error_result(run.drill, run.path, str(e))
+        except Exception as e:  # noqa: BLE001 - a grader bug must not end the interview
+            return error_result(run.drill, run.path, f"the grader itself failed ({type(e).__name__}: {e}); "
+                                                     "this is a bug in drill, not in your code: please report it")
         finally:
             self.ui.done_grading(self, run)
 
@@ -473,10 +502,22 @@ class MockSession:
             self.store.record_mock_attempt(run.drill.slug, result, started_at=run.started_at, file_sha=sha)
         self.save()
 
+    def _poll(self, run: DrillRun) -> None:
+        run.ticks += 1
+        if run.ticks % POLL_EVERY:
+            return
+        st = _stat(run.path)
+        if st != run.polled:              # changed: grade it once it has stayed the same for a poll
+            run.polled, run.poll_dirty = st, True
+        elif run.poll_dirty:
+            run.poll_dirty = False
+            if file_sha(run.path) != run.seen_sha:
+                self._regrade(run)
+
     def _regrade(self, run: DrillRun) -> None:
         """A quick verdict, then (when it passes) the confirming run; a confirmed pass ends the drill."""
         run.runs += 1
-        sha = file_sha(run.path)
+        sha = run.seen_sha = file_sha(run.path)
         result = self._grade(run, quick=True)
         profile = "quick"
         if result["status"] == "pass":
@@ -498,8 +539,8 @@ class MockSession:
         if not fresh:
             from grader.workspace import is_pristine
 
-            if run.started_s is None and is_pristine(run.drill, run.path):
-                run.last = None          # never shown, never touched: not started, nothing to grade
+            if is_pristine(run.drill, run.path):
+                run.last = None          # untouched: not started, nothing to grade
             else:
                 self.ui.submitting(self, run)
                 run.runs += 1

@@ -108,6 +108,10 @@ class Trial:
         self.draws.append((label or f"draw {len(self.draws) + 1}", value))
         return value
 
+    def note(self, label: str, value) -> None:
+        """Show a derived value (e.g. chunk sizes) in the counterexample, next to the draws."""
+        self.draws.append((label, value))
+
     def seed(self) -> int:
         """A fresh seed for random values: one drawn number per example, then derived.
 

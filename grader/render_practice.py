@@ -89,11 +89,11 @@ def intro_view(drills: list[dict], budget_s: float, seed: int, paces: list[float
     for i, (d, p) in enumerate(zip(drills, paces), 1):
         t.add_row(str(i), d["slug"], d["topic"], d["difficulty"], clock(p))
     return Group(
-        Text(f"mock interview: {len(drills)} drill{'s' if len(drills) != 1 else ''} in {clock(budget_s)} "
-             f"(one shared budget; pace = a suggestion) · seed {seed}", style="bold"),
+        Text(f"mock interview: {len(drills)} drill{'s' if len(drills) != 1 else ''}, {clock(budget_s)} "
+             f"on one shared clock · seed {seed}", style="bold"),
         t,
-        Text("Saving your file re-grades it; a confirmed pass moves on. No hints, no solutions.\n"
-             "Keys: s skip to the next drill · q end the coding part · Ctrl-C abandon the session.", style="dim"),
+        Text("Pace is a suggestion. Saving re-grades; a confirmed pass moves on.\n"
+             "No hints, no solutions. Keys: s skip · q end coding · Ctrl-C abandon.", style="dim"),
     )
 
 

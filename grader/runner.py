@@ -163,7 +163,7 @@ def grade(drill: Drill, user_file: Path | None = None, *, profile: str = "defaul
     run_devices, result.devices = available_devices(devices)
     child = None
     if impl_factory is None:
-        child, failure = _start_child(drill, user_file, zygote)
+        child, failure = _start_child(drill, user_file, zygote, use_cuda="cuda" in run_devices)
         if failure:
             result.status, result.message, result.next_step, result.detail = failure
             result.output = child.printed if child else ""
@@ -219,7 +219,7 @@ def grade(drill: Drill, user_file: Path | None = None, *, profile: str = "defaul
     return result.finish(started)
 
 
-def _start_child(drill: Drill, user_file: Path, zygote):
+def _start_child(drill: Drill, user_file: Path, zygote, use_cuda: bool = False):
     """Start the user's process; (child, None) or (child|None, (status, message, next, detail))."""
     from grader.failures import Fatal
     from grader.sandbox import Child, ChildConfig
@@ -228,7 +228,7 @@ def _start_child(drill: Drill, user_file: Path, zygote):
         user_file=str(user_file), source=user_file.read_bytes(), module_name=f"user_{drill.slug}", forbidden=drill.forbidden,
         protected=(str(paths.solutions_dir()), str(paths.content_root() / "tests")),
         memory_mb=drill.memory_mb, cpu_seconds=int(drill.run_budget * 2) + 30,
-        use_cuda=False)
+        use_cuda=use_cuda)  # CUDA needs a huge address space: no RLIMIT_AS then (see sandbox)
     try:
         child = Child(cfg, drill.call_timeout, zygote)
     except Fatal as e:
