@@ -84,7 +84,7 @@ def _tensor_close(got, want, what, rtol, atol, check_dtype) -> None:
         raise Mismatch(f"{what}: expected shape {tuple(want.shape)}, got shape {tuple(got.shape)}")
     if check_dtype and got.dtype != want.dtype:
         raise Mismatch(f"{what}: expected dtype {str(want.dtype).removeprefix('torch.')}, "
-                       f"got {str(got.dtype).removeprefix('torch.')} (return the input's dtype)")
+                       f"got {str(got.dtype).removeprefix('torch.')}")
     if got.device.type != want.device.type:
         raise Mismatch(f"{what}: expected a tensor on {want.device}, got one on {got.device}")
     if not (want.is_floating_point() or want.is_complex()):

@@ -42,7 +42,8 @@ def _docstring_nodes(tree: ast.AST) -> set[int]:
 def scan_source(source: str, forbidden: tuple[str, ...], entry_points: tuple[str, ...] = ()) -> list[Finding]:
     """Static findings for a user's file: forbidden APIs and reference imports.
 
-    `forbidden` holds dotted paths such as "torch.nn.functional.scaled_dot_product_attention".
+    `forbidden` holds dotted paths such as "torch.nn.functional.scaled_dot_product_attention",
+    or a bare package name such as "peft" that may not be imported at all.
     A user's own function or class of the same name is fine; using the library's is not
     (`self.x` is the user's; a string naming one of the drill's own entry points is too).
     """
@@ -50,9 +51,12 @@ def scan_source(source: str, forbidden: tuple[str, ...], entry_points: tuple[str
         tree = ast.parse(source)
     except SyntaxError:
         return []  # reported by the import in the child, with its line
+    banned = banned_packages(forbidden)
     names: dict[str, str] = {}
     paths_of: dict[str, list[str]] = {}
     for path in forbidden:
+        if path in banned:
+            continue
         last = path.rsplit(".", 1)[-1]
         names.setdefault(last, path)
         paths_of.setdefault(last, []).append(path)
@@ -63,6 +67,8 @@ def scan_source(source: str, forbidden: tuple[str, ...], entry_points: tuple[str
         if isinstance(node, ast.Attribute) and node.attr in names and not (
                 isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")):
             found.append(Finding(line, f"uses {names[node.attr]}, which this drill asks you to write yourself"))
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in banned:
+            found.append(Finding(line, f"imports {node.module}, a package this drill does not allow"))
         elif isinstance(node, ast.ImportFrom):
             module = node.module or ""
             if module.split(".")[0] in ("solutions", "drill_solutions") or module.startswith("grader._content"):
@@ -73,14 +79,25 @@ def scan_source(source: str, forbidden: tuple[str, ...], entry_points: tuple[str
                         found.append(Finding(line, f"imports {path}, which this drill asks you to write yourself"))
         elif isinstance(node, ast.Import):
             for alias in node.names:
+                if alias.name.split(".")[0] in banned:
+                    found.append(Finding(line, f"imports {alias.name}, a package this drill does not allow"))
                 if alias.name.split(".")[0] in ("solutions", "drill_solutions"):
                     found.append(Finding(line, f"imports the reference solution ({alias.name})"))
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr"
+              and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) and node.args[1].value in names
+              and not (isinstance(node.args[0], ast.Name) and node.args[0].id in ("self", "cls"))):
+            found.append(Finding(line, f"looks up {names[node.args[1].value]} with getattr, which this drill forbids"))
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
             if node.value in names and node.value not in entry_points:
                 found.append(Finding(line, f"names {names[node.value]} in a string (getattr?), which this drill forbids"))
             elif "solutions/" in node.value.replace("\\", "/") or "solutions." in node.value:
                 found.append(Finding(line, "refers to the reference solutions in a string"))
     return sorted(set(found), key=lambda f: f.line)
+
+
+def banned_packages(forbidden: tuple[str, ...]) -> set[str]:
+    """Entries that name a whole package ("peft"): it may not be imported at all."""
+    return {p for p in forbidden if p and "." not in p}
 
 
 class ForbiddenOperation(BaseException):
@@ -120,6 +137,8 @@ def patch_forbidden(forbidden: tuple[str, ...]) -> None:
 
     for path in forbidden:
         module_path, _, name = path.rpartition(".")
+        if not module_path:
+            continue  # a whole package: refused at import by the audit hook, never imported here
         try:
             owner = importlib.import_module(module_path)
         except ImportError:
@@ -147,7 +166,7 @@ _FS_CHANGE = ("os.remove", "os.rename", "os.rmdir", "os.truncate", "os.chmod", "
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 
 
-def install_audit_hook(scratch: Path, protected: tuple[Path, ...]) -> None:
+def install_audit_hook(scratch: Path, protected: tuple[Path, ...], banned: frozenset[str] = frozenset()) -> None:
     """Block, from now on in this process, what graded code must never do.
 
     `scratch` is the only folder it may write to; `protected` folders may not even be read.
@@ -184,6 +203,8 @@ def install_audit_hook(scratch: Path, protected: tuple[Path, ...]) -> None:
             name = args[0] or ""
             if name.startswith(BLOCKED_MODULE_PREFIXES):
                 raise _violation(f"tried to import {name}: the reference solutions are off limits while grading")
+            if name.split(".")[0] in banned:
+                raise _violation(f"tried to import {name}, a package this drill does not allow")
         elif event.startswith(_SPAWN):
             raise _violation(f"tried to start a process ({event}); graded code may not spawn processes")
         elif event in _SIGNAL:
@@ -201,3 +222,16 @@ def install_audit_hook(scratch: Path, protected: tuple[Path, ...]) -> None:
                     raise _violation(f"tried to change files outside the scratch folder ({event} {path})")
 
     sys.addaudithook(hook)
+
+    class _RefuseImports:
+        """First on sys.meta_path: importlib.import_module raises no 'import' audit event."""
+
+        @staticmethod
+        def find_spec(name, path=None, target=None):
+            if name.startswith(BLOCKED_MODULE_PREFIXES):
+                raise _violation(f"tried to import {name}: the reference solutions are off limits while grading")
+            if name.split(".")[0] in banned:
+                raise _violation(f"tried to import {name}, a package this drill does not allow")
+            return None
+
+    sys.meta_path.insert(0, _RefuseImports())

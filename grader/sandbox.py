@@ -82,7 +82,10 @@ def _vm_size() -> int:
 
 def _trim_traceback(exc: BaseException, user_file: str) -> str:
     """Only the user's frames, innermost last, with their source lines."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == user_file]
+    try:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == user_file]
+    except BaseException:  # noqa: BLE001 - never let a report of an error become a crash
+        return ""
     lines = [f"  line {f.lineno}, in {f.name}\n    {f.line}" for f in frames[-8:]]
     return "\n".join(lines)
 
@@ -135,7 +138,8 @@ def _child_main(sock: socket.socket, out_fd: int, cfg: ChildConfig) -> None:
         wire.send_frame(sock, wire.dump_reply(obj))
 
     guard.patch_forbidden(cfg.forbidden)
-    guard.install_audit_hook(Path(scratch), tuple(Path(p) for p in cfg.protected))
+    guard.install_audit_hook(Path(scratch), tuple(Path(p) for p in cfg.protected),
+                             frozenset(guard.banned_packages(cfg.forbidden)))
     # -- untrusted from here on --------------------------------------------------------
     try:
         import linecache

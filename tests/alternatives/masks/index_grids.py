@@ -14,8 +14,6 @@ def padding_mask_from_ids(ids, pad_id):
 def causal_mask(lq, lk=None, device=None):
     if lk is None:
         lk = lq
-    if lq > lk:
-        raise ValueError("lq > lk")
     i = torch.arange(lk - lq, lk, device=device).unsqueeze(1)  # absolute positions of the queries
     j = torch.arange(lk, device=device).unsqueeze(0)
     return j <= i

@@ -15,8 +15,6 @@ def padding_mask_from_ids(ids, pad_id):
 
 def causal_mask(lq, lk=None, device=None):
     lk = lq if lk is None else lk
-    if lk < lq:
-        raise ValueError(f"{lq} queries but only {lk} keys")
     future = torch.triu(torch.ones(lq, lk, device=device), diagonal=lk - lq + 1).bool()
     return ~future
 
