@@ -34,7 +34,9 @@ def drill_rows(topic: str | None = None, store: Store | None = None) -> list[dic
         if own:
             store.close()
     rows = []
-    for i, d in enumerate(catalog.drills, 1):
+    topics = catalog.topics()  # in order of first appearance: the catalogue's teaching order
+    grouped = sorted(catalog.drills, key=lambda d: (topics.index(d.topic), d.order))
+    for i, d in enumerate(grouped, 1):
         if topic and d.topic != topic:
             continue
         path = ws.path_for(d)

@@ -33,8 +33,11 @@ def test_help_and_list(drill_home):
     r = runner.invoke(app, ["list", "--json"])
     assert r.exit_code == 0
     rows = json.loads(r.output)["drills"]
-    assert [x["slug"] for x in rows] == load_catalog().slugs
+    assert sorted(x["slug"] for x in rows) == sorted(load_catalog().slugs)
     assert all(x["status"] == "not started" for x in rows)
+    topics = [x["topic"] for x in rows]
+    assert all(topics.index(t) == i or topics[i - 1] == t for i, t in enumerate(topics)), "grouped by topic"
+    assert rows[0]["slug"] == "attention"
 
 
 def test_first_run_creates_the_workspace_and_says_what_to_do(drill_home):
