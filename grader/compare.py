@@ -104,15 +104,20 @@ def _tensor_close(got, want, what, rtol, atol, check_dtype) -> None:
         where = "NaN where a number was expected" if nan_g[idx] else "a number where NaN was expected"
         raise Mismatch(f"{what}: {int((nan_g & ~nan_w).sum())} NaN value(s) in the output; first at index {idx} "
                        f"({where}: expected {w[idx].item()!r}, got {g[idx].item()!r})")
-    inf_ok = torch.isinf(w) & (g == w)
-    finite = ~nan_w & ~inf_ok
-    diff = torch.where(finite, (g - w).abs(), torch.zeros_like(g))
-    diff = torch.nan_to_num(diff, nan=float("inf"))
+    # an infinity in the reference (a masked logit, say) must be matched exactly
+    w_inf = torch.isinf(w)
+    inf_bad = w_inf & (g != w)
+    if inf_bad.any():
+        idx = tuple(inf_bad.nonzero()[0].tolist())
+        raise Mismatch(f"{what}: {int(inf_bad.sum())} value(s) should be {w[idx].item()} and are not; first at "
+                       f"index {idx}: expected {w[idx].item()}, got {g[idx].item():.6g}")
+    finite = ~nan_w & ~w_inf
+    diff = torch.where(finite, (g - w).abs(), torch.zeros_like(g))   # inf where got is inf and want is not
     bad = diff > atol + rtol * torch.where(finite, w.abs(), torch.zeros_like(w))
     if not bad.any():
         return
     idx = tuple(torch.nonzero(diff == diff.max())[0].tolist()) if diff.numel() else ()
-    rel = (diff / w.abs().clamp_min(1e-12))[finite]
+    rel = (diff / w.abs().clamp_min(1e-12))[finite & (w != 0)]
     raise Mismatch(
         f"{what}: {int(bad.sum())} of {want.numel()} values differ beyond tolerance "
         f"(rtol={rtol:g}, atol={atol:g} for {str(want.dtype).removeprefix('torch.')}); "
