@@ -14,7 +14,6 @@ CPU thread (the child's setting), so the comparison is like for like.
 from __future__ import annotations
 
 import statistics
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,26 +50,11 @@ class CaseResult:
         return None
 
 
-def _time_local(fn, args, kwargs, device: str, repeats: int, warmup: int) -> list[float]:
-    import torch
-
-    sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
-    out = []
-    with torch.no_grad():
-        for i in range(warmup + repeats):
-            sync()
-            start = time.perf_counter()
-            fn(*args, **kwargs)
-            sync()
-            if i >= warmup:
-                out.append(time.perf_counter() - start)
-    return out
-
-
 def bench(drill: Drill, user_file: Path, devices: tuple[str, ...] | None = None, dtype: str = "float32",
           repeats: int = 20, warmup: int = 3, threads: int | None = None) -> list[CaseResult]:
     from grader import compare
     from grader.failures import GradingFailure
+    from grader.timing import time_calls
     from grader.impl import Handle, LocalImpl, RemoteImpl
     from grader.runner import _start_child, available_devices, load_drill, load_module, prepare
     from grader.sandbox import get_zygote
@@ -120,13 +104,13 @@ def bench(drill: Drill, user_file: Path, devices: tuple[str, ...] | None = None,
                 r_obj = ref.objects[r_target._id] if isinstance(r_target, Handle) else getattr(loaded.reference, r_target)
                 r_args_local = ref._local(r_args, [])
                 r_kwargs_local = ref._local(r_kwargs, [])
-                res.timings["reference"] = Timing.of(_time_local(r_obj, r_args_local, r_kwargs_local, device,
+                res.timings["reference"] = Timing.of(time_calls(r_obj, r_args_local, r_kwargs_local, device,
                                                                  repeats, warmup))
                 if hasattr(spec, "builtin"):
                     made = spec.builtin(case, device, dtype, r_args_local, r_kwargs_local)
                     if made is not None:
                         fn, b_args, b_kwargs = made
-                        res.timings["torch"] = Timing.of(_time_local(fn, b_args, b_kwargs, device, repeats, warmup))
+                        res.timings["torch"] = Timing.of(time_calls(fn, b_args, b_kwargs, device, repeats, warmup))
                 results.append(res)
     finally:
         child.close()

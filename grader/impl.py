@@ -297,20 +297,11 @@ class LocalImpl(Impl):
             setattr(obj, call.name, self._local(call.args[0], []))
             return None
         elif call.op == "time":
-            import time as _time
+            from grader.timing import time_calls
 
             fn = getattr(obj, call.name) if call.name else obj
-            args, kwargs = self._local(call.args, []), self._local(call.kwargs, [])
-            sync = torch.cuda.synchronize if self.device.startswith("cuda") else (lambda: None)
-            value = []
-            with torch.no_grad():
-                for i in range(call.extra["warmup"] + call.extra["repeats"]):
-                    sync()
-                    start = _time.perf_counter()
-                    fn(*args, **kwargs)
-                    sync()
-                    if i >= call.extra["warmup"]:
-                        value.append(_time.perf_counter() - start)
+            value = time_calls(fn, self._local(call.args, []), self._local(call.kwargs, []), self.device,
+                               call.extra["repeats"], call.extra["warmup"])
         elif call.op == "collect":
             import itertools
 

@@ -235,16 +235,9 @@ def _serve(req: tuple, module: Any, table: dict, keep) -> dict:
         fn = getattr(obj, name) if name else obj
         args = _move(_resolve_refs(args, table), device, [])
         kwargs = _move(_resolve_refs(kwargs, table), device, [])
-        sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
-        times = []
-        with torch.no_grad():
-            for i in range(extra["warmup"] + extra["repeats"]):
-                sync()
-                start = time.perf_counter()
-                fn(*args, **kwargs)
-                sync()
-                if i >= extra["warmup"]:
-                    times.append(time.perf_counter() - start)
+        from grader.timing import time_calls
+
+        times = time_calls(fn, args, kwargs, device, extra["repeats"], extra["warmup"])
         return {"kind": "ok", "value": wire.encode(times, keep), "mutated": [], "seconds": sum(times)}
     if op == "collect":
         import itertools
