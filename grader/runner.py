@@ -360,7 +360,8 @@ def _diagnose(drill, loaded, failing, make_impl, profile) -> list[dict]:
         except (_Abort, GradingFailure, Exception):  # noqa: BLE001 - a raising example just gives a partial log
             pass
         logs += [t.impl.log for t in state.get("trials", [])]
-        for m in diagnose(logs, loaded.reference, loaded.mistakes, drill.entry_points, device):
+        candidates = [m for m in loaded.mistakes if m.diagnosable]  # random or slow ones cannot be matched
+        for m in diagnose(logs, loaded.reference, candidates, drill.entry_points, device):
             entry = found.setdefault(m.id, {"id": m.id, "title": m.title, "explain": m.explain, "properties": []})
             if p.name not in entry["properties"]:
                 entry["properties"].append(p.name)
