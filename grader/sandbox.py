@@ -281,6 +281,7 @@ def zygote_main(control_fd: int) -> None:
     ctl = socket.socket(fileno=control_fd)
     _set_pdeathsig()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    import numpy  # noqa: F401  - used to put tensors on the wire
     import torch  # noqa: F401  - the point of the zygote: children start with torch loaded
 
     wire.send_frame(ctl, pickle.dumps(("ready", os.getpid())))
