@@ -104,7 +104,7 @@ def ce_call(logits, targets, kwargs):
 # -- equality with the reference, and what "ignored" means ----------------------------------
 
 @prop("softmax equals the reference (random shapes; dim drawn among all axes, negative or positive)",
-      dtypes=("float32", "float64"), weight=2)
+      dtypes=("float32", "float64"), weight=1.5)
 def softmax_matches_reference(t):
     x, pos, n = draw_case(t)
     args, kwargs, dim = draw_dim(t, pos, n)
@@ -112,7 +112,7 @@ def softmax_matches_reference(t):
 
 
 @prop("log_softmax equals the reference (random shapes; dim drawn among all axes, negative or positive)",
-      dtypes=("float32", "float64"), weight=2)
+      dtypes=("float32", "float64"), weight=1.5)
 def log_softmax_matches_reference(t):
     x, pos, n = draw_case(t)
     args, kwargs, dim = draw_dim(t, pos, n)
@@ -121,7 +121,7 @@ def log_softmax_matches_reference(t):
 
 
 @prop("cross_entropy equals the reference ((N, C) and (N, C, d1, ...); ignored targets; label smoothing)",
-      dtypes=("float32", "float64"), weight=2)
+      dtypes=("float32", "float64"), weight=1.5)
 def cross_entropy_matches_reference(t):
     logits, targets, kw = draw_ce(t)
     t.assert_close(t.impl.cross_entropy(logits, targets, **kw), t.ref.cross_entropy(logits, targets, **kw),
@@ -175,7 +175,7 @@ def softmax_is_a_distribution(t):
 
 
 @prop("half precision: softmax and log_softmax equal the reference within fp16/bf16 tolerance, in the input's dtype",
-      dtypes=("float16", "bfloat16"))
+      dtypes=("float16", "bfloat16"), weight=0.6)
 def half_matches_reference(t):
     x, pos, n = draw_case(t)
     args, kwargs, dim = draw_dim(t, pos, n)
@@ -233,7 +233,7 @@ def log_softmax_far_below_the_max(t):
 
 
 @prop("a logit of -inf gets probability 0 and log-probability -inf; the other entries are unaffected",
-      dtypes=("float32", "float16"), weight=0.5)
+      weight=0.5)
 def minus_inf_logits_are_masked_out(t):
     import torch
 
@@ -267,12 +267,12 @@ def uniform_logits_give_log_c(t):
     flat = torch.full_like(logits, 1.5)
     got = t.impl.cross_entropy(flat, targets, **kw)
     C = logits.shape[1]
-    t.assert_close(got, torch.tensor(math.log(C), dtype=t.dtype),
+    t.assert_close(got, torch.tensor(math.log(C), dtype=t.dtype, device=t.device),
                    what=f"{ce_call(flat, targets, kw)} with every logit 1.5 (uniform: -log(1/{C}) = log {C})")
 
 
 @prop("half precision: cross_entropy equals the reference within fp16/bf16 tolerance, in the logits' dtype",
-      dtypes=("float16", "bfloat16"))
+      dtypes=("float16", "bfloat16"), weight=0.6)
 def cross_entropy_half(t):
     logits, targets, kw = draw_ce(t)
     t.assert_close(t.impl.cross_entropy(logits, targets, **kw), t.ref.cross_entropy(logits, targets, **kw),

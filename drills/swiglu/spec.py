@@ -77,14 +77,14 @@ def build(t, impl, cfg: Config, sd: dict):
     return m
 
 
-def draw_x(t, cfg: Config):
-    scale = t.draw(st.sampled_from([0.5, 1.0, 2.0]), "input scale")
+def draw_x(t, cfg: Config, scales=(0.5, 1.0, 2.0)):
+    scale = t.draw(st.sampled_from(scales), "input scale")
     return t.tensor(cfg.lead + (cfg.d_model,), scale=scale, label="x")
 
 
-def compare_with_reference(t, cfg: Config):
+def compare_with_reference(t, cfg: Config, scales=(0.5, 1.0, 2.0)):
     sd = weights(t, cfg)
-    x = draw_x(t, cfg)
+    x = draw_x(t, cfg, scales)
     got = build(t, t.impl, cfg, sd)(x)
     want = build(t, t.ref, cfg, sd)(x)
     t.assert_close(got, want, what=f"{cfg} applied to x of shape {tuple(x.shape)}")
@@ -144,7 +144,11 @@ def gelu_mlp_matches_reference(t):
 @prop("half precision: both modules equal the reference within fp16/bf16 tolerance, in x's dtype",
       dtypes=("float16", "bfloat16"))
 def half_matches_reference(t):
-    compare_with_reference(t, draw_config(t))
+    # subtle: small inputs only. The output sums d_ff products of rounded terms; in bf16
+    # (8 bits of mantissa) two correct op orders (F.linear vs einsum + bias, F.silu vs
+    # z / (1 + exp(-z))) already differ by more than the bf16 tolerance once the terms are
+    # a few times larger than their sum. The float32/float64 properties check the values.
+    compare_with_reference(t, draw_config(t), scales=(0.25, 0.5))
 
 
 @prop("SwiGLU is linear in w_up (bias=False): scaling w_up by c scales the output by c")
