@@ -405,3 +405,7 @@ def main() -> None:
 
 
 import grader.cli_practice  # noqa: E402,F401  (registers mock and history)
+
+
+if __name__ == "__main__":
+    main()
