@@ -363,12 +363,23 @@ def watch(slug: Optional[str] = typer.Argument(None, help="Drill to watch; defau
                     with _store() as s:
                         s.record_attempt(st.drill.slug, result, mode="watch", file_sha=file_sha(st.path))
 
+            def stamp():
+                try:
+                    st = path.stat()
+                    return (st.st_mtime_ns, st.st_size)
+                except OSError:
+                    return None
+
+            graded = stamp()
             regrade(state, show)
             stop = threading.Event()
             next_slug = None
             for ev in merged_events(path, read_key, stop):
-                if ev.kind == "save" or (ev.kind == "key" and ev.key == "r"):
+                # a save the watcher missed (e.g. made before it started) is caught on a tick
+                changed = ev.kind == "tick" and stamp() != graded
+                if ev.kind == "save" or changed or (ev.kind == "key" and ev.key == "r"):
                     extra.clear()
+                    graded = stamp()
                     regrade(state, show)
                 elif ev.kind == "key" and ev.key == "h":
                     with _store() as s:
