@@ -8,17 +8,18 @@ Inputs (lists of the same length n; the i-th entries of all four lists share one
     grads        the gradients of the loss with respect to params
     exp_avg      first-moment state m   (zeros before the first step)
     exp_avg_sq   second-moment state v  (zeros before the first step)
-    step         int >= 1: the number of THIS step, already incremented (1 on the first call)
-    lr, betas = (beta1, beta2), eps, weight_decay: floats, as in torch.optim.AdamW
+    step         int >= 1: the number of THIS step, already incremented
+                 (1 on the first call)
+    lr, betas = (beta1, beta2), eps, weight_decay: floats, as in AdamW
 
 It is the update torch.optim.AdamW makes (amsgrad and maximize off), for every tensor i:
 
-    p  = p * (1 - lr * weight_decay)           decoupled weight decay, applied FIRST, to the old p
+    p  = p * (1 - lr * weight_decay)           decoupled decay FIRST, old p
     m  = beta1 * m + (1 - beta1) * g
     v  = beta2 * v + (1 - beta2) * g * g
     m_hat = m / (1 - beta1 ** step)            bias correction
     v_hat = v / (1 - beta2 ** step)
-    p  = p - lr * m_hat / (sqrt(v_hat) + eps)  eps is added OUTSIDE the square root
+    p  = p - lr * m_hat / (sqrt(v_hat) + eps)  eps OUTSIDE the square root
 
 Returns a tuple of three lists of n NEW tensors: the updated params, m and v, each with
 the shape, dtype and device of the matching input. Functional API: do not modify any

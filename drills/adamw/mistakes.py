@@ -72,7 +72,8 @@ def eps_inside_sqrt(params, grads, exp_avg, exp_avg_sq, step, lr=1e-3, betas=(0.
     return _step(params, grads, exp_avg, exp_avg_sq, step, lr, betas, eps, weight_decay, eps_inside=True)
 
 
-@mistake("bias_correction_step_minus_1", "bias correction with step − 1 (1 − β^(step−1)): division by 0 at step 1",
+@mistake("bias_correction_step_minus_1",
+         "bias correction with step − 1 (1 − β^(step−1)): division by 0 at step 1",
          entry="adamw_step",
          explain="`step` is already the 1-based number of this step (torch increments its counter before "
                  "using it). With step − 1 the first correction is 1 − β^0 = 0, giving inf/NaN weights.")

@@ -72,6 +72,8 @@ def compare(t, got, want, call):
 @prop("one step equals the reference (params, exp_avg and exp_avg_sq; random shapes and hyperparameters)",
       dtypes=("float32", "float64"), weight=2)
 def matches_reference(t):
+    import torch
+
     shapes = draw_shapes(t)
     h, kw = draw_hparams(t)
     step = t.draw(st.sampled_from(STEPS), "step")
@@ -79,8 +81,8 @@ def matches_reference(t):
     params = [t.tensor(s) for s in shapes]
     grads = grads_for(t, shapes, scale)
     if step == 1:  # the state before the first step is zeros
-        m = [t.tensor(s) * 0 for s in shapes]
-        v = [t.tensor(s) * 0 for s in shapes]
+        m = [torch.zeros(s, dtype=t.dtype) for s in shapes]
+        v = [torch.zeros(s, dtype=t.dtype) for s in shapes]
     else:  # a plausible state: m of the gradients' size, v = (something of that size)²
         m = [t.tensor(s, scale=scale * 0.5) for s in shapes]
         v = [t.tensor(s, scale=scale) ** 2 for s in shapes]

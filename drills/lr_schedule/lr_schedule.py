@@ -8,11 +8,11 @@ floats 0 <= min_lr <= max_lr.
 
 The rule (HF's get_cosine_schedule_with_warmup with an absolute floor and a clamp):
 
-    step <  warmup_steps:   lr = max_lr * step / warmup_steps
-                            (0 at step 0, rising by max_lr / warmup_steps per step)
-    step >= warmup_steps:   progress = (step - warmup_steps) / (total_steps - warmup_steps),
-                            clamped to at most 1
-                            lr = min_lr + (max_lr - min_lr) * 0.5 * (1 + cos(pi * progress))
+    step <  warmup_steps:
+        lr = max_lr * step / warmup_steps    (0 at step 0, then equal steps up)
+    step >= warmup_steps:
+        progress = min(1, (step - warmup_steps) / (total_steps - warmup_steps))
+        lr = min_lr + (max_lr - min_lr) * 0.5 * (1 + cos(pi * progress))
 
 So the rate is exactly max_lr at step == warmup_steps (the peak; with warmup_steps = 0
 that is step 0), falls along half a cosine, reaches exactly min_lr at step ==

@@ -39,7 +39,8 @@ def ignores_min_lr(step, max_lr, warmup_steps, total_steps, min_lr=0.0):
     return max_lr * _cos(progress)
 
 
-@mistake("decay_from_step_zero", "cosine progress measured from step 0 (step / total_steps), not from the end of warm-up",
+@mistake("decay_from_step_zero",
+         "cosine progress measured from step 0 (step / total_steps), not from the end of warm-up",
          entry="lr_at",
          explain="The decay starts when the warm-up ends: progress = (step - warmup_steps) / (total_steps - "
                  "warmup_steps). Measured from step 0, the rate has already fallen below max_lr at the peak, so "

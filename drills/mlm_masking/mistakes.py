@@ -62,7 +62,8 @@ def mask_rate_is_mlm_prob(input_ids, mask_token_id, vocab_size, special_ids, see
     return _mask(input_ids, mask_token_id, vocab_size, special_ids, seed, mlm_prob, mask_prob=mlm_prob)
 
 
-@mistake("random_prob_not_conditional", "random replacement drawn with probability 0.1 of the remaining 20% (2% overall)",
+@mistake("random_prob_not_conditional",
+         "random replacement drawn with probability 0.1 of the remaining 20% (2% overall)",
          entry="mask_tokens",
          explain="After 80% are masked, the random replacement is half of what is left: bernoulli(0.5) & "
                  "~replaced gives 10% of the selected. bernoulli(0.1) there gives only 2%, and 18% stay unchanged.")
@@ -79,7 +80,8 @@ def kept_unlabelled(input_ids, mask_token_id, vocab_size, special_ids, seed, mlm
     return _mask(input_ids, mask_token_id, vocab_size, special_ids, seed, mlm_prob, label="changed_only")
 
 
-@mistake("random_ids_wrong_range", "random replacement ids drawn from a fixed small range [0, 100), not [0, vocab_size)",
+@mistake("random_ids_wrong_range",
+         "random replacement ids drawn from a fixed small range [0, 100), not [0, vocab_size)",
          entry="mask_tokens",
          explain="The random token is uniform over the whole vocabulary: torch.randint(vocab_size, shape, "
                  "generator=g). A hard-coded or wrong upper bound makes the 'random' tokens easy to spot.")

@@ -7,9 +7,10 @@ returning `(masked_ids, labels)`, the inputs and targets of one MLM training bat
     mask_token_id  int, the [MASK] id (normally one of special_ids)
     vocab_size     int V
     special_ids    list of ints ([CLS], [SEP], [PAD], [MASK]...; may be empty)
-    seed           int: build ONE generator, torch.Generator(device=input_ids.device).manual_seed(seed),
-                   and pass it to every random call (torch.rand / bernoulli / randint(..., generator=g));
-                   never the global RNG. The same seed must give the same output.
+    seed           int. Build ONE generator and pass it to every random call
+                   (torch.rand / bernoulli / randint(..., generator=g)), never
+                   the global RNG; the same seed must give the same output:
+                 g = torch.Generator(device=input_ids.device).manual_seed(seed)
     mlm_prob       float in (0, 1)
 
 The rule:
@@ -35,11 +36,14 @@ random ids spread uniformly over [0, V) (about half of them in the upper half); 
 seed -> same output, different seeds -> different output.
 
 Example (one possible result; your draw order gives other, equally valid ones):
-    input_ids = tensor([[101, 2023, 2003, 1037, 7953, 6251, 102, 0, 0]])   # [CLS] ... [SEP] [PAD] [PAD]
-    mask_tokens(input_ids, 103, 30522, [0, 101, 102, 103], seed=102, mlm_prob=0.5)
-    -> masked_ids tensor([[101, 2023,  103, 1037, 7953, 6372, 102,    0,    0]])
-       labels     tensor([[-100, -100, 2003, 1037, -100, 6251, -100, -100, -100]])
-    2003 was masked, 1037 selected but kept (still labelled), 6251 replaced by a random id.
+    # [CLS] ... [SEP] [PAD] [PAD]
+    input_ids = tensor([[101, 2023, 2003, 1037, 7953, 6251, 102, 0, 0]])
+    mask_tokens(input_ids, 103, 30522, [0, 101, 102, 103], seed=102,
+                mlm_prob=0.5)
+    -> masked_ids [[ 101, 2023,  103, 1037, 7953, 6372,  102,    0,    0]]
+       labels     [[-100, -100, 2003, 1037, -100, 6251, -100, -100, -100]]
+    2003 was masked, 1037 selected but kept (still labelled),
+    6251 replaced by a random id (6372).
 """
 import torch
 

@@ -134,7 +134,8 @@ def selection_rate(t):
     check_structure(t, ids, masked, labels, layout, text)
     eligible = ~torch.isin(ids, torch.tensor(layout["specials"]))
     check_count(t, int((labels != -100).sum()), int(eligible.sum()), p,
-                "selected (label != -100) among the non-special tokens", text)
+                "selected (label != -100, the selected tokens left unchanged included) among the non-special tokens",
+                text)
 
 
 @prop("of the selected tokens about 80% become the mask, 10% a random id, 10% stay unchanged (5 sigmas)",

@@ -2,19 +2,21 @@
 
 Write three functions of the same inputs:
 
-    logits   (B, T, V) float32 or float64: the model's scores for the token at each
-             position, ALREADY ALIGNED with targets: logits[b, t] predicts targets[b, t].
-             Do not shift (the caller did logits[:, :-1] / ids[:, 1:] already).
+    logits   (B, T, V) float32 or float64, ALREADY ALIGNED with targets:
+             logits[b, t] scores the token targets[b, t]. Do not shift (the
+             caller did logits[:, :-1] / ids[:, 1:] already).
     targets  (B, T) int64 token ids in [0, V)
-    pad_id   int in [0, V): positions whose target equals pad_id are padding and are
-             left out of every sum and every count. No real target equals pad_id. At
-             least one target in the batch is not padding (a whole row may be).
+    pad_id   int in [0, V): positions whose target equals pad_id are padding,
+             left out of every sum and every count. No real target equals
+             pad_id. At least one target in the batch is not padding (a whole
+             row may be).
 
 With NLL(b, t) = -log softmax(logits[b, t])[targets[b, t]] (natural log) and N the number
 of non-pad targets in the WHOLE batch:
 
-    perplexity(logits, targets, pad_id)              = exp( Σ NLL / N )
-    bits_per_token(logits, targets, pad_id)          = (Σ NLL / N) / ln 2       = log2(perplexity)
+    perplexity(logits, targets, pad_id)              = exp(Σ NLL / N)
+    bits_per_token(logits, targets, pad_id)          = (Σ NLL / N) / ln 2
+                                                     = log2(perplexity)
     bits_per_char(logits, targets, pad_id, n_chars)  = (Σ NLL / ln 2) / n_chars
 
 Σ runs over the non-pad positions of all rows together: a token-weighted mean, not a
@@ -34,11 +36,15 @@ Not allowed: torch.nn.functional.cross_entropy / nll_loss, torch.nn.CrossEntropy
 NLLLoss. log_softmax, logsumexp, gather and masking are fine.
 
 Example (B=1, T=3, V=4, pad_id=0):
-    logits  = [[[0, 0, 0, 0], [0, ln 3, 0, 0], [5, 1, 2, 3]]]    targets = [[2, 1, 0]]
-    position 0: p(2) = 1/4 -> NLL ln 4;  position 1: p(1) = 3/6 -> NLL ln 2;  position 2: padding
+    logits  = [[[0, 0, 0, 0], [0, ln 3, 0, 0], [5, 1, 2, 3]]]
+    targets = [[2, 1, 0]]
+    position 0: p(2) = 1/4 -> NLL ln 4
+    position 1: p(1) = 3/6 -> NLL ln 2
+    position 2: padding
     mean NLL = (ln 4 + ln 2) / 2 = 1.5 ln 2 ≈ 1.0397
-    perplexity -> tensor(2.8284)  (2^1.5)      bits_per_token -> tensor(1.5000)
-    bits_per_char(..., n_chars=6) -> tensor(0.5000)   (3 bits in total over 6 characters)
+    perplexity -> tensor(2.8284)  (2^1.5)
+    bits_per_token -> tensor(1.5000)
+    bits_per_char(..., n_chars=6) -> tensor(0.5000)  (3 bits over 6 characters)
 """
 import torch
 

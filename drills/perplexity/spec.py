@@ -104,16 +104,18 @@ def uniform_logits_give_v(t):
 
     logits, targets, pad_id, n_chars = draw_case(t)
     B, T, V = logits.shape
-    const = t.tensor((B, T, 1), scale=3.0)                       # one constant per position
-    uniform = const.expand(B, T, V).contiguous()
+    level = t.tensor((B, T, 1), scale=3.0)                       # one constant per position
+    uniform = level.expand(B, T, V).contiguous()
     n = int((targets != pad_id).sum())
-    want = torch.tensor(float(V), dtype=t.dtype)
-    t.assert_close(t.impl.perplexity(uniform, targets, pad_id), want,
+
+    def const(x):
+        return torch.tensor(x, dtype=t.dtype, device=t.device)
+
+    t.assert_close(t.impl.perplexity(uniform, targets, pad_id), const(float(V)),
                    what=text("perplexity", uniform, targets, pad_id) + " for uniform logits (should be V)")
-    t.assert_close(t.impl.bits_per_token(uniform, targets, pad_id), torch.tensor(math.log2(V), dtype=t.dtype),
+    t.assert_close(t.impl.bits_per_token(uniform, targets, pad_id), const(math.log2(V)),
                    what=text("bits_per_token", uniform, targets, pad_id) + " for uniform logits (should be log2 V)")
-    t.assert_close(t.impl.bits_per_char(uniform, targets, pad_id, n_chars),
-                   torch.tensor(n * math.log2(V) / n_chars, dtype=t.dtype),
+    t.assert_close(t.impl.bits_per_char(uniform, targets, pad_id, n_chars), const(n * math.log2(V) / n_chars),
                    what=text("bits_per_char", uniform, targets, pad_id, n_chars)
                    + " for uniform logits (should be N·log2(V)/n_chars)")
 
