@@ -102,7 +102,6 @@ class Result:
     profile: str = "default"
     seed: int | None = None
     duration_s: float = 0.0
-    _started: float = field(default=0.0, repr=False)
 
     def finish(self, started: float) -> "Result":
         self.duration_s = round(time.monotonic() - started, 3)
@@ -117,6 +116,5 @@ class Result:
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        d.pop("_started", None)
         d["schema_version"] = SCHEMA_VERSION
         return d

@@ -45,10 +45,6 @@ def _dims(names, low, high, distinct, range_items):
     return draw_dims()
 
 
-def seeds():
-    return st.integers(min_value=0, max_value=2**31 - 1)
-
-
 def tensor(shape, dtype="float32", scale: float = 1.0, seed: int = 0, device: str = "cpu"):
     """A normal(0, scale) tensor from a seeded generator, made in float64 then cast."""
     import torch
@@ -56,11 +52,6 @@ def tensor(shape, dtype="float32", scale: float = 1.0, seed: int = 0, device: st
     g = torch.Generator().manual_seed(int(seed))
     t = torch.randn(tuple(shape), generator=g, dtype=torch.float64) * scale
     return t.to(getattr(torch, dtype) if isinstance(dtype, str) else dtype).to(device)
-
-
-def tensors(shape, dtype="float32", scales=(0.5, 1.0, 2.0)):
-    """Strategy for one tensor of a fixed shape."""
-    return st.builds(lambda s, sc: tensor(shape, dtype, sc, s), seeds(), st.sampled_from(scales))
 
 
 def bool_mask(shape, seed: int, p_true: float = 0.7):

@@ -12,7 +12,6 @@ are seen too. Keys and file events come from injectable sources, so tests need n
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -113,6 +112,3 @@ def regrade(state: WatchState, on_result: Callable[[WatchState, dict], None]) ->
     on_result(state, result)
     return result
 
-
-def now() -> float:
-    return time.monotonic()

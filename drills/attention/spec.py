@@ -8,7 +8,7 @@ import math
 from hypothesis import strategies as st
 
 from grader.props import prop
-from grader.strategies import dims, seeds
+from grader.strategies import dims
 
 
 def draw_case(t, masked=True, max_lead=2):
