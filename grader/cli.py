@@ -14,6 +14,10 @@ from typing import Optional
 
 import typer
 
+from grader import fastargs
+
+fastargs.install()
+
 app = typer.Typer(
     name="drill",
     help="Drills and a property-based auto-grader for LLM coding interviews.\n\n"
@@ -90,9 +94,10 @@ def list_(topic: Optional[str] = typer.Option(None, help="Only drills of this to
     if as_json:
         _emit_json({"schema_version": 1, "drills": rows})
         return
-    from grader.render import catalog_table
+    from grader.render import catalog_lines
 
-    _console().print(catalog_table(rows))
+    con = _console()
+    con.print(catalog_lines(rows, con.width), soft_wrap=True)
 
 
 @command()

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console, Group
-from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -137,23 +136,54 @@ def print_result(console: Console, r: dict, verbose: bool = False) -> None:
     console.print(result_renderable(r, verbose))
 
 
-def catalog_table(rows: list[dict]) -> Table:
-    table = Table(title="drills", title_justify="left", expand=False)
-    for col, kw in (("#", {"justify": "right", "style": "dim"}), ("drill", {"style": "bold"}), ("title", {}),
-                    ("level", {}), ("min", {"justify": "right"}), ("status", {}), ("best", {"justify": "right"})):
-        table.add_column(col, **kw)
+def catalog_lines(rows: list[dict], width: int = 80) -> Group:
+    """The catalogue, one line per drill, grouped under topic headings.
+
+    Columns are sized from the data; the title takes what width is left and is cut with an
+    ellipsis rather than wrapped, so the list stays one screen of aligned lines. (A rich
+    Table measured every cell twice and cost more than the rest of `drill list` together.)
+    """
+    from rich.cells import cell_len
+
+    cols = [("#", lambda r: str(r["index"]), "right"), ("drill", lambda r: r["slug"], "left"),
+            ("level", lambda r: r["difficulty"], "left"), ("min", lambda r: str(r["minutes"]), "right"),
+            ("status", lambda r: r["status"], "left"), ("best", lambda r: seconds(r.get("best_seconds")), "right")]
+    widths = {name: max([cell_len(name)] + [cell_len(get(r)) for r in rows]) for name, get, _ in cols}
+    fixed = sum(widths.values()) + 2 * len(cols)
+    title_w = max(12, min(max([5] + [cell_len(r["title"]) for r in rows]), width - fixed))
+
+    def cell(text: str, w: int, align: str) -> str:
+        if cell_len(text) > w:
+            text = text[: max(w - 1, 0)] + "…"
+        pad = " " * max(w - cell_len(text), 0)
+        return pad + text if align == "right" else text + pad
+
+    def line(values: dict, styles: dict | None = None, base: str = "") -> Text:
+        t = Text(style=base)
+        for name, _, align in cols[:2]:
+            t.append(cell(values[name], widths[name], align) + "  ", style=(styles or {}).get(name, ""))
+        t.append(cell(values["title"], title_w, "left") + "  ")
+        for name, _, align in cols[2:]:
+            t.append(cell(values[name], widths[name], align) + ("  " if name != "best" else ""),
+                     style=(styles or {}).get(name, ""))
+        t.rstrip()
+        return t
+
+    header = {name: name for name, _, _ in cols} | {"title": "title"}
+    out = [line(header, base="bold")]
     topic = None
     for row in rows:
         if row["topic"] != topic:
             topic = row["topic"]
-            table.add_section()
-            table.add_row("", Text(topic, style="bold underline"), "", "", "", "", "")
-        table.add_row(str(row["index"]), row["slug"], Text(row["title"]), row["difficulty"], str(row["minutes"]),
-                      Text(row["status"], style=STATUS_STYLE.get(row["status"], "")), seconds(row.get("best_seconds")))
-    return table
+            out.append(Text(topic, style="bold underline"))
+        values = {name: get(row) for name, get, _ in cols} | {"title": row["title"]}
+        out.append(line(values, {"#": "dim", "drill": "bold", "status": STATUS_STYLE.get(row["status"], "")}))
+    return Group(*out)
 
 
 def prompt_panel(slug: str, title: str, prompt: str, path: str, meta: str) -> Group:
+    from rich.markdown import Markdown  # pulls in markdown_it and pygments: only when needed
+
     return Group(
         Text(f"{title}  ", style="bold") + Text(meta, style="dim"),
         Markdown(_prompt_markdown(prompt)),

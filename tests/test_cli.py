@@ -136,3 +136,30 @@ def test_stats_json_after_attempts(drill_home):
     att = next(d for d in data["drills"] if d["slug"] == "attention")
     assert att["attempts"] == 1 and att["passes"] == 0
     assert len(data["weakest"]) == 3 or len(data["weakest"]) == len(data["topics"])
+
+
+def test_list_shows_every_drill_on_one_aligned_line_under_its_topic(drill_home):
+    import io
+
+    from rich.console import Console
+
+    from grader.progress import drill_rows
+    from grader.render import catalog_lines
+
+    rows = drill_rows()
+    rows[0] = dict(rows[0], title="A title far longer than any terminal is wide " * 3, best_seconds=75)
+    for width in (60, 80, 160):
+        con = Console(file=io.StringIO(), width=width, color_system=None)
+        con.print(catalog_lines(rows, width), soft_wrap=True)
+        lines = con.file.getvalue().splitlines()
+        assert lines[0].split() == ["#", "drill", "title", "level", "min", "status", "best"]
+        assert all(len(line) <= max(width, 72) for line in lines), "cut, never wrapped"
+        drill_lines = [line for line in lines[1:] if line[:3].strip().isdigit()]
+        assert [line.split()[1] for line in drill_lines] == [r["slug"] for r in rows]
+        status_col = {line.index("not started") for line in drill_lines if "not started" in line}
+        assert len(status_col) == 1, "columns are aligned"
+        assert "…" in drill_lines[0] and drill_lines[0].rstrip().endswith("1m15s")
+        topics = [line for line in lines[1:] if line not in drill_lines]
+        assert topics == list(dict.fromkeys(r["topic"] for r in rows))
+    r = runner.invoke(app, ["list", "--topic", "loss"])
+    assert r.exit_code == 0 and "infonce" in r.output and "attention " not in r.output

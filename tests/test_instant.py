@@ -40,3 +40,21 @@ def test_a_pristine_stub_is_not_started_without_importing_torch(tmp_path):
     proc = subprocess.run([sys.executable, "-c", PROBE, json.dumps(["run", "attention"])], env=env, cwd=tmp_path,
                           capture_output=True, text=True, timeout=60)
     assert "HEAVY=[]" in proc.stderr and "not started" in proc.stdout.lower()
+
+
+# pydantic (typer's coercion) and markdown_it (rich's Markdown) together cost as much as the
+# rest of `drill list`; see grader/fastargs.py and render.catalog_lines.
+LIGHT_PROBE = PROBE.replace('("torch", "hypothesis", "fsrs", "genanki", "watchfiles")', '("pydantic", "markdown_it")')
+
+
+@pytest.mark.parametrize("argv", [
+    ["--help"], ["list"], ["list", "--topic", "attention"], ["list", "--json"], ["stats"], ["where"],
+], ids=lambda a: " ".join(a))
+def test_the_quickest_commands_skip_pydantic_and_markdown(argv, tmp_path):
+    env = dict(os.environ, DRILL_HOME=str(tmp_path / "home"), PYTHONPATH=str(ROOT))
+    env.pop("DRILL_WORKSPACE", None)
+    proc = subprocess.run([sys.executable, "-c", LIGHT_PROBE, json.dumps(argv)], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    line = [x for x in proc.stderr.splitlines() if x.startswith("HEAVY=")]
+    assert line, proc.stderr[-2000:]
+    assert json.loads(line[0][6:]) == [], f"`drill {' '.join(argv)}` imported {line[0][6:]}"
