@@ -515,12 +515,14 @@ class MockSession:
                 self._regrade(run)
 
     def _regrade(self, run: DrillRun) -> None:
-        """A quick verdict, then (when it passes) the confirming run; a confirmed pass ends the drill."""
+        """A quick verdict, then (for a pass or a failure) the default run; a confirmed pass ends the drill."""
+        from grader.watch import follow_up
+
         run.runs += 1
         sha = run.seen_sha = file_sha(run.path)
         result = self._grade(run, quick=True)
         profile = "quick"
-        if result["status"] == "pass":
+        if follow_up(result):
             self.ui.graded(self, run, result, True)
             result = self._grade(run, quick=False)
             profile = "default"

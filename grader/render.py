@@ -276,10 +276,17 @@ def mock_scores_view(scores: list[dict], last: int = 10) -> Group:
     return Group(*lines)
 
 
+def follow_up_note(result: dict | None) -> str:
+    """The line under a quick verdict while the default run that follows it is under way."""
+    if result and result.get("status") == "fail":
+        return "quick check failed; shrinking the counterexample and looking for the likely bug..."
+    return "quick check passed; confirming with more examples..."
+
+
 def watch_footer(state, confirming: bool = False) -> Text:
     t = Text()
     if confirming:
-        t.append("quick check passed; confirming with more examples...\n", style="yellow")
+        t.append(follow_up_note(state.last) + "\n", style="yellow")
     t.append(f"watching {state.path} · run {state.runs}", style="dim")
     if state.history:
         t.append(" · " + " ".join(MARK.get(s, "?") for s in state.history[-12:]), style="dim")

@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from grader.mock import SessionUI
-from grader.render import MARK, STATUS_STYLE, _prompt_markdown, bar, result_renderable, seconds
+from grader.render import MARK, STATUS_STYLE, _prompt_markdown, bar, follow_up_note, result_renderable, seconds
 
 ENDED_BY = {"pass": "passed", "skip": "skipped", "time": "time up", "quit": "ended early", "done": "",
             "interrupt": "interrupted", None: ""}
@@ -171,7 +171,7 @@ class TerminalUI(SessionUI):
         head = Text(f"drill {i}/{len(session.runs)}: {run.drill.slug} · edit {run.path}", style="dim")
         things: list[Any] = [head, result_renderable(mock_result(result))]
         if confirming:
-            things.append(Text("quick check passed; confirming with more examples...", style="yellow"))
+            things.append(Text(follow_up_note(result), style="yellow"))
         self._print(*things, clear=True)
         self.redraw(session)
 

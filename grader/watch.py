@@ -4,8 +4,11 @@ The watching process is the warm grader: torch, hypothesis, the spec and the ref
 are loaded once, and the zygote (grader.sandbox) forks a fresh child for every save, so
 each grade imports the changed file afresh and a crash only ever kills that child.
 
-A save first gets a quick verdict (a few examples per property: most bugs show in the
-first one); a quick pass is then confirmed with the default budget. The folder is
+A save first gets a quick verdict: a few examples per property (most bugs show in the
+first one), stopping at the first failure, shown as found, with no shrinking and no
+diagnosis, so it is on screen a few hundred milliseconds after the save. A default run
+follows: it confirms a quick pass with more examples, or refines a quick failure (the
+shrunk counterexample, every failing property, the likely bug). The folder is
 watched, not the file, so editors that save by writing a temp file and renaming it
 are seen too. Keys and file events come from injectable sources, so tests need no tty.
 """
@@ -80,10 +83,21 @@ class WatchState:
 
 
 def grade_once(drill: Drill, path: Path, quick: bool, seed: int | None = None) -> dict:
-    """Grade in this (warm) process; a quick verdict or the default budget."""
+    """Grade in this (warm) process: a quick first verdict, or the default run."""
     from grader.runner import grade
 
-    return grade(drill, path, profile="quick" if quick else "default", seed=seed).to_dict()
+    if quick:
+        return grade(drill, path, profile="quick", seed=seed, fail_fast=True, diagnose=False).to_dict()
+    return grade(drill, path, profile="default", seed=seed).to_dict()
+
+
+def follow_up(result: dict) -> str | None:
+    """What the default run after a quick verdict is for: 'confirm' a pass, 'refine' a failure.
+
+    An error (a crash, a time-out, a syntax error) or a not-started file is final at once:
+    running it again would show the same thing, later.
+    """
+    return {"pass": "confirm", "fail": "refine"}.get(result.get("status", ""))
 
 
 def warm_up(drill: Drill) -> None:
@@ -98,11 +112,11 @@ def warm_up(drill: Drill) -> None:
 
 
 def regrade(state: WatchState, on_result: Callable[[WatchState, dict], None]) -> dict:
-    """A quick verdict, then (when it passes) the confirming run; both are reported."""
+    """A quick verdict, then (for a pass or a failure) the default run; both are reported."""
     state.runs += 1
     result = grade_once(state.drill, state.path, quick=True)
     state.last = result
-    if result["status"] == "pass":
+    if follow_up(result):
         state.confirming = True
         on_result(state, result)
         result = grade_once(state.drill, state.path, quick=False)

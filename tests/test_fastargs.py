@@ -10,7 +10,7 @@ fastargs.install()  # what grader.cli does; idempotent
 
 
 def _app():
-    app = typer.Typer()
+    app = typer.Typer(rich_markup_mode=None, pretty_exceptions_enable=False)
 
     @app.command()
     def cmd(name: str = typer.Argument(...), n: Optional[int] = typer.Option(None),
@@ -49,3 +49,27 @@ def test_ranged_and_list_parameters_use_typers_coercion():
 
 def test_install_is_idempotent():
     assert fastargs.install() is False
+
+
+def _path_app():
+    from pathlib import Path
+
+    app = typer.Typer()
+
+    @app.command()
+    def cmd(file: Optional[Path] = typer.Option(None, "--file"),
+            must: Optional[Path] = typer.Option(None, exists=True),
+            dev: Optional[list[str]] = typer.Option(None, "--dev")):
+        print(repr((file, must, dev)))
+
+    return app
+
+
+def test_paths_and_string_lists(tmp_path):
+    from pathlib import Path
+
+    r = CliRunner().invoke(_path_app(), ["--file", "x/y.py", "--dev", "cpu", "--dev", "cuda"])
+    assert r.exit_code == 0 and r.output.strip() == repr((Path("x/y.py"), None, ["cpu", "cuda"]))
+    r = CliRunner().invoke(_path_app(), ["--must", str(tmp_path / "missing")])
+    words = " ".join(r.output.replace("│", " ").split())
+    assert r.exit_code == 2 and "does not exist" in words  # a checked path goes to typer

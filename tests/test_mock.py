@@ -220,8 +220,10 @@ def test_a_pass_moves_on_and_time_up_submits_the_rest(session_parts, tmp_path):
         (240, TICK), (60, TICK), (120, TICK), (60, TICK),           # 5 min left, 1 min left, time up
     ]))
     assert ("graded", "attention", "pass", True) in ui.seen and ("drill", SECOND.slug) in ui.seen
+    assert ("graded", "attention", "fail", True) in ui.seen          # a quick failure is shown, then refined
     assert [x for x in ui.seen if x[0] in ("warning", "over")] == [("warning", 300), ("warning", 60), ("over", "time")]
-    assert grader.calls == [("attention", True), ("attention", True), ("attention", False)]  # the 2nd is untouched
+    # quick + default for the failing save, quick + default for the passing one; the 2nd drill is untouched
+    assert grader.calls == [("attention", True), ("attention", False), ("attention", True), ("attention", False)]
     card = stored(store, s.id)["scorecard"]
     a, b = card["drills"]
     assert (a["status"], a["ended_by"], a["runs"], a["time_used_s"]) == ("pass", "pass", 2, 120.0)
@@ -269,10 +271,11 @@ def test_a_save_the_watcher_missed_is_found_by_polling_and_an_unchanged_save_is_
     s.start()
     s.run_coding(scripted(clock, [(1, SAVE), write("FAIL")] + [(0.05, TICK)] * (2 * mock.POLL_EVERY)
                           + [(1, SAVE), (1, WatchEvent("key", "q"))]))
-    # the stub saved unchanged: nothing; the write without a save event: found by polling;
-    # the save of that same content: nothing; q: submitted with the default profile
+    # the stub saved unchanged: nothing; the write without a save event: found by polling
+    # (quick verdict, then the default run that refines the failure); the save of that same
+    # content: nothing; q: submitted as already graded with the default profile, not graded again
     assert grader.calls == [("attention", True), ("attention", False)]
-    assert s.runs[0].runs == 2 and s.runs[0].status == "fail"
+    assert s.runs[0].runs == 1 and s.runs[0].status == "fail"
 
 
 def test_a_grader_crash_is_an_error_result_not_the_end_of_the_session(session_parts):

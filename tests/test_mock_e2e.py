@@ -201,3 +201,29 @@ def test_watch_through_a_syntax_error_and_a_fix(tmp_path):
     finally:
         child.close(force=True)
     assert child.exitstatus == 0
+
+
+@pytest.mark.slow
+def test_watch_shows_a_quick_failure_then_refines_it(tmp_path):
+    """A wrong save: the unshrunk FAIL comes first, then the refined one with the likely bug."""
+    child = spawn(tmp_path, ["watch", "attention"])
+    target = tmp_path / "home" / "workspace" / "attention.py"
+    try:
+        child.expect("NOT STARTED")
+        child.expect(r"\[q\] quit")
+        time.sleep(1.5)
+        save(target, WRONG_ATTENTION)
+        child.expect("FAIL")
+        child.expect("quick check failed; shrinking the counterexample")
+        child.expect(r"\[q\] quit")
+        child.expect("FAIL")                                    # the refined screen
+        child.expect("likely bug: ")
+        child.expect(r"\[q\] quit")
+        child.send("q")
+        child.expect("stopped watching")
+        child.expect(pexpect.EOF)
+    except (pexpect.TIMEOUT, pexpect.EOF) as e:
+        screen_failure(child, e, tmp_path)
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 0
