@@ -523,6 +523,11 @@ class MockSession:
         result = self._grade(run, quick=True)
         profile = "quick"
         if follow_up(result):
+            if result["status"] == "fail":
+                # a failure on screen is the drill's state even if the refining run is cut short
+                # (Ctrl-C, time up); the store gets one attempt per save: the refined one
+                run.last, run.last_sha, run.last_profile = result, sha, "quick"
+                self.save()
             self.ui.graded(self, run, result, True)
             result = self._grade(run, quick=False)
             profile = "default"
