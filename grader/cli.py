@@ -386,7 +386,8 @@ def watch(slug: Optional[str] = typer.Argument(None, help="Drill to watch; defau
                 if ev.kind == "save" or changed or (ev.kind == "key" and ev.key == "r"):
                     extra.clear()
                     graded = stamp()
-                    regrade(state, show)
+                    # a newer save stops the follow-up run of this one; the loop then grades it
+                    regrade(state, show, superseded=lambda: stamp() != graded)
                 elif ev.kind == "key" and ev.key == "h":
                     with _store() as s:
                         n = s.next_hint(drill.slug, len(drill.hints))

@@ -56,6 +56,13 @@ def _bound_shrinking() -> None:
         engine.MAX_SHRINKING_SECONDS = SHRINK_LIMITS["seconds"]
 
 
+class Cancelled(BaseException):
+    """The caller's `cancel()` said stop (watch: the file changed again); the result is dropped.
+
+    A BaseException so that neither hypothesis nor the property's own handlers swallow it.
+    """
+
+
 class _Abort(BaseException):
     """Carries a failure out of hypothesis without shrinking (hypothesis re-raises BaseException)."""
 
@@ -135,8 +142,12 @@ def available_devices(requested: tuple[str, ...] | None = None) -> tuple[list[st
 def grade(drill: Drill, user_file: Path | None = None, *, profile: str = "default", seed: int | None = None,
           devices: tuple[str, ...] | None = None, impl_factory: Callable[[str], Any] | None = None,
           fail_fast: bool = False, diagnose: bool = True, check_pristine: bool = True,
-          budget: float | None = None) -> Result:
-    """Grade `user_file` (or, for the project's tests, `impl_factory(device)`) against the spec."""
+          budget: float | None = None, cancel: Callable[[], bool] | None = None) -> Result:
+    """Grade `user_file` (or, for the project's tests, `impl_factory(device)`) against the spec.
+
+    `cancel`, when given, is polled before every example; once it returns True the run stops
+    at once and `Cancelled` is raised (the user's child is closed first).
+    """
     from grader import guard
     from grader.workspace import is_pristine
 
@@ -204,9 +215,11 @@ def grade(drill: Drill, user_file: Path | None = None, *, profile: str = "defaul
                                else "time budget used up" if time.monotonic() > deadline else "stopped at the first failure")
                         result.properties.append(PropertyResult(p.name, p.title, device, dtype, "skipped", why))
                         continue
+                    if cancel is not None and cancel():
+                        raise Cancelled()
                     ref = LocalImpl(loaded.reference, drill.entry_points, device)
                     # only the first failure is shrunk (it is the one shown); later ones fail fast
-                    pr, trial, err = _run_property(drill, p, device, dtype, make_impl, ref, profile, seed,
+                    pr, trial, err = _run_property(drill, p, device, dtype, make_impl, ref, profile, seed, cancel=cancel,
                                                    shrink=not failing)
                     result.properties.append(pr)
                     if err is not None and getattr(err, "status", "") == "error":
@@ -214,6 +227,8 @@ def grade(drill: Drill, user_file: Path | None = None, *, profile: str = "defaul
                     elif pr.status == "fail":
                         failing.append((p, device, dtype, trial))
         if diagnose and failing and fatal is None and loaded.mistakes:
+            if cancel is not None and cancel():
+                raise Cancelled()
             result.diagnosis = _diagnose(drill, loaded, failing, make_impl, profile)
     finally:
         if child is not None:
@@ -275,7 +290,7 @@ def _settings(drill: Drill, p, device: str, dtype: str, profile: str, seed: int 
     return settings(**kw)
 
 
-def _hypothesis_test(drill, p, device, dtype, make_impl, ref, sets, seed, state, diagnosing=False):
+def _hypothesis_test(drill, p, device, dtype, make_impl, ref, sets, seed, state, diagnosing=False, cancel=None):
     from hypothesis import given
     from hypothesis import seed as hseed
     from hypothesis import strategies as st
@@ -286,6 +301,8 @@ def _hypothesis_test(drill, p, device, dtype, make_impl, ref, sets, seed, state,
     impl = make_impl(device)
 
     def body(data):
+        if cancel is not None and cancel():
+            raise Cancelled()
         impl.log = []
         ref.log = []
         trial = Trial(data, impl, ref, device, dtype, diagnosing=diagnosing)
@@ -308,7 +325,7 @@ def _hypothesis_test(drill, p, device, dtype, make_impl, ref, sets, seed, state,
     return test
 
 
-def _run_property(drill, p, device, dtype, make_impl, ref, profile, seed, shrink=True):
+def _run_property(drill, p, device, dtype, make_impl, ref, profile, seed, shrink=True, cancel=None):
     """Run one property on one device and dtype; (PropertyResult, last trial, failure or None)."""
     from hypothesis.errors import Flaky, HypothesisException
 
@@ -317,7 +334,7 @@ def _run_property(drill, p, device, dtype, make_impl, ref, profile, seed, shrink
     state: dict[str, Any] = {}
     started = time.monotonic()
     sets = _settings(drill, p, device, dtype, profile, seed, shrink=shrink)
-    test = _hypothesis_test(drill, p, device, dtype, make_impl, ref, sets, seed, state)
+    test = _hypothesis_test(drill, p, device, dtype, make_impl, ref, sets, seed, state, cancel=cancel)
     pr = PropertyResult(p.name, p.title, device, dtype, "pass")
     err = None
     try:

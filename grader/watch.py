@@ -82,13 +82,18 @@ class WatchState:
     history: list[str] = field(default_factory=list)
 
 
-def grade_once(drill: Drill, path: Path, quick: bool, seed: int | None = None) -> dict:
-    """Grade in this (warm) process: a quick first verdict, or the default run."""
+def grade_once(drill: Drill, path: Path, quick: bool, seed: int | None = None,
+               cancel: Callable[[], bool] | None = None) -> dict:
+    """Grade in this (warm) process: a quick first verdict, or the default run.
+
+    `cancel` is passed to the grader (grader.runner.Cancelled is raised once it says stop).
+    """
     from grader.runner import grade
 
     if quick:
-        return grade(drill, path, profile="quick", seed=seed, fail_fast=True, diagnose=False).to_dict()
-    return grade(drill, path, profile="default", seed=seed).to_dict()
+        return grade(drill, path, profile="quick", seed=seed, fail_fast=True, diagnose=False,
+                     cancel=cancel).to_dict()
+    return grade(drill, path, profile="default", seed=seed, cancel=cancel).to_dict()
 
 
 def follow_up(result: dict) -> str | None:
@@ -111,15 +116,27 @@ def warm_up(drill: Drill) -> None:
     get_zygote().wait_ready()
 
 
-def regrade(state: WatchState, on_result: Callable[[WatchState, dict], None]) -> dict:
-    """A quick verdict, then (for a pass or a failure) the default run; both are reported."""
+def regrade(state: WatchState, on_result: Callable[[WatchState, dict], None],
+            superseded: Callable[[], bool] | None = None) -> dict | None:
+    """A quick verdict, then (for a pass or a failure) the default run; both are reported.
+
+    `superseded()` says whether the file has changed since this grade began: the follow-up
+    run then stops at once (None is returned) so that the newer save is graded without
+    waiting for an answer about a file that no longer exists.
+    """
+    from grader.runner import Cancelled
+
     state.runs += 1
     result = grade_once(state.drill, state.path, quick=True)
     state.last = result
     if follow_up(result):
         state.confirming = True
         on_result(state, result)
-        result = grade_once(state.drill, state.path, quick=False)
+        try:
+            result = grade_once(state.drill, state.path, quick=False, cancel=superseded)
+        except Cancelled:
+            state.confirming = False
+            return None
         state.last = result
     state.confirming = False
     state.history.append(result["status"])

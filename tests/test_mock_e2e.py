@@ -227,3 +227,28 @@ def test_watch_shows_a_quick_failure_then_refines_it(tmp_path):
     finally:
         child.close(force=True)
     assert child.exitstatus == 0
+
+
+@pytest.mark.slow
+def test_watch_a_save_during_the_refining_run_is_graded_without_waiting_for_it(tmp_path):
+    child = spawn(tmp_path, ["watch", "attention"])
+    target = tmp_path / "home" / "workspace" / "attention.py"
+    try:
+        child.expect("NOT STARTED")
+        child.expect(r"\[q\] quit")
+        time.sleep(1.5)
+        save(target, WRONG_ATTENTION)
+        child.expect("quick check failed; shrinking the counterexample")
+        save(target, ATTENTION.solution_path.read_text())     # fixed while the failure is being refined
+        child.expect("confirming with more examples")
+        # between the two: the rest of the quick-failure screen only (one footer); waiting for the
+        # follow-up run of the old file would have drawn its screen (a second footer) first
+        assert child.before.count("[q] quit") == 1, "the follow-up run of the old file was waited for"
+        child.expect("PASS")
+        child.expect(r"\[q\] quit")
+        child.send("q")
+        child.expect(pexpect.EOF)
+    except (pexpect.TIMEOUT, pexpect.EOF) as e:
+        screen_failure(child, e, tmp_path)
+    finally:
+        child.close(force=True)
