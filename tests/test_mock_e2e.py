@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -178,14 +179,33 @@ def test_mock_closed_terminal_sighup_keeps_the_session(tmp_path):
     assert card["drills"][0]["ended_by"] == "interrupt"
 
 
-@pytest.mark.slow
-def test_watch_through_a_syntax_error_and_a_fix(tmp_path):
+@contextmanager
+def watching(tmp_path):
+    """`drill watch attention` on the untouched stub, past its first screen; yields (child, file).
+
+    On a timeout or an early exit the test fails with the end of the screen; `q` must end it
+    cleanly (exit 0) unless the test already did.
+    """
     child = spawn(tmp_path, ["watch", "attention"])
     target = tmp_path / "home" / "workspace" / "attention.py"
     try:
         child.expect("NOT STARTED")                             # the first grade of the untouched stub
         child.expect(r"\[q\] quit")
         time.sleep(1.5)                                         # the file watcher starts after the first screen
+        yield child, target
+        child.send("q")
+        child.expect("stopped watching")
+        child.expect(pexpect.EOF)
+    except (pexpect.TIMEOUT, pexpect.EOF) as e:
+        screen_failure(child, e, tmp_path)
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 0
+
+
+@pytest.mark.slow
+def test_watch_through_a_syntax_error_and_a_fix(tmp_path):
+    with watching(tmp_path) as (child, target):
         save(target, "import torch\n\ndef scaled_dot_product_attention(q, k, v, mask=None):\n    return (q @\n")
         child.expect("syntax error")
         child.expect(r"\[q\] quit")
@@ -193,25 +213,12 @@ def test_watch_through_a_syntax_error_and_a_fix(tmp_path):
         child.expect("confirming with more examples")
         child.expect("PASS")
         child.expect(r"\[q\] quit")
-        child.send("q")
-        child.expect("stopped watching")
-        child.expect(pexpect.EOF)
-    except (pexpect.TIMEOUT, pexpect.EOF) as e:
-        screen_failure(child, e, tmp_path)
-    finally:
-        child.close(force=True)
-    assert child.exitstatus == 0
 
 
 @pytest.mark.slow
 def test_watch_shows_a_quick_failure_then_refines_it(tmp_path):
     """A wrong save: the unshrunk FAIL comes first, then the refined one with the likely bug."""
-    child = spawn(tmp_path, ["watch", "attention"])
-    target = tmp_path / "home" / "workspace" / "attention.py"
-    try:
-        child.expect("NOT STARTED")
-        child.expect(r"\[q\] quit")
-        time.sleep(1.5)
+    with watching(tmp_path) as (child, target):
         save(target, WRONG_ATTENTION)
         child.expect("FAIL")
         child.expect("quick check failed; shrinking the counterexample")
@@ -219,24 +226,11 @@ def test_watch_shows_a_quick_failure_then_refines_it(tmp_path):
         child.expect("FAIL")                                    # the refined screen
         child.expect("likely bug: ")
         child.expect(r"\[q\] quit")
-        child.send("q")
-        child.expect("stopped watching")
-        child.expect(pexpect.EOF)
-    except (pexpect.TIMEOUT, pexpect.EOF) as e:
-        screen_failure(child, e, tmp_path)
-    finally:
-        child.close(force=True)
-    assert child.exitstatus == 0
 
 
 @pytest.mark.slow
 def test_watch_a_save_during_the_refining_run_is_graded_without_waiting_for_it(tmp_path):
-    child = spawn(tmp_path, ["watch", "attention"])
-    target = tmp_path / "home" / "workspace" / "attention.py"
-    try:
-        child.expect("NOT STARTED")
-        child.expect(r"\[q\] quit")
-        time.sleep(1.5)
+    with watching(tmp_path) as (child, target):
         save(target, WRONG_ATTENTION)
         child.expect("quick check failed; shrinking the counterexample")
         save(target, ATTENTION.solution_path.read_text())     # fixed while the failure is being refined
@@ -246,9 +240,3 @@ def test_watch_a_save_during_the_refining_run_is_graded_without_waiting_for_it(t
         assert child.before.count("[q] quit") == 1, "the follow-up run of the old file was waited for"
         child.expect("PASS")
         child.expect(r"\[q\] quit")
-        child.send("q")
-        child.expect(pexpect.EOF)
-    except (pexpect.TIMEOUT, pexpect.EOF) as e:
-        screen_failure(child, e, tmp_path)
-    finally:
-        child.close(force=True)
