@@ -2,9 +2,12 @@
 
 A drill opts in with `drills/<slug>/bench.py`, which defines
     CASES: list[dict]                       realistic sizes, e.g. {"B": 8, "H": 8, "L": 512, "D": 64}
-    def setup(impl, case, device, dtype)    -> a zero-argument-free "runner": (target, args, kwargs)
-                                               where target is an entry point name or a Handle
-    def builtin(case, device, dtype)        -> optional (callable, args, kwargs): torch's own version
+    SMOKE_CASES: list[dict]                 optional tiny sizes, used by bench(smoke=True) (tests)
+    def setup(impl, case, device, dtype)    -> (target, args, kwargs): what to call, where target is an
+                                               entry point name or a Handle (e.g. a module made by impl)
+    def builtin(case, device, dtype, args, kwargs)
+                                            -> optional (callable, args, kwargs): torch's own version,
+                                               given the reference's (local) args and kwargs
     def label(case) -> str                  optional
 Correctness comes first: each case's output is compared with the reference before any
 timing. The user's code is timed inside its own sandboxed process; the reference and the
@@ -51,7 +54,7 @@ class CaseResult:
 
 
 def bench(drill: Drill, user_file: Path, devices: tuple[str, ...] | None = None, dtype: str = "float32",
-          repeats: int = 20, warmup: int = 3, threads: int | None = None) -> list[CaseResult]:
+          repeats: int = 20, warmup: int = 3, threads: int | None = None, smoke: bool = False) -> list[CaseResult]:
     from grader import compare
     from grader.failures import GradingFailure
     from grader.timing import time_calls
@@ -79,7 +82,7 @@ def bench(drill: Drill, user_file: Path, devices: tuple[str, ...] | None = None,
     results = []
     try:
         for device in run_devices:
-            for case in spec.CASES:
+            for case in (getattr(spec, "SMOKE_CASES", spec.CASES) if smoke else spec.CASES):
                 name = spec.label(case) if hasattr(spec, "label") else ", ".join(f"{k}={v}" for k, v in case.items())
                 res = CaseResult(name, device, dtype, correct=True)
                 user = RemoteImpl(child, drill.entry_points, device)

@@ -6,6 +6,10 @@ CASES = [
     {"B": 8, "H": 8, "L": 512, "D": 64, "masked": True},
     {"B": 4, "H": 16, "L": 1024, "D": 64, "masked": True},
 ]
+SMOKE_CASES = [  # tiny sizes for the test suite (bench(..., smoke=True))
+    {"B": 2, "H": 2, "L": 6, "D": 8, "masked": False},
+    {"B": 1, "H": 3, "L": 5, "D": 4, "masked": True},
+]
 
 
 def label(case):

@@ -5,6 +5,10 @@ CASES = [
     {"rows": 8 * 512, "dim": 4096},
     {"rows": 4 * 2048, "dim": 1024},
 ]
+SMOKE_CASES = [  # tiny sizes for the test suite (bench(..., smoke=True))
+    {"rows": 6, "dim": 16},
+    {"rows": 3, "dim": 7},
+]
 
 
 def label(case):
