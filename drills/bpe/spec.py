@@ -11,6 +11,7 @@ contract's rules, independently of the reference) and says which rule decides it
 """
 from __future__ import annotations
 
+import itertools
 import random
 import sysconfig
 import weakref
@@ -171,6 +172,12 @@ def corpus() -> str:
 AB_TEXT = st.lists(st.sampled_from([" ab", " abab", "ab", " ba", " aab", "aa", " a", "b", " b", " aaa"]),
                    min_size=3, max_size=30).map("".join)
 REPEATS = st.text(st.sampled_from("ab"), min_size=3, max_size=9).map(lambda w: " " + w)  # " abab", " aaab"
+# every word of 1..6 letters a/b, with a leading space: with merges trained on AB_TEXT, most
+# such vocabularies have some word in which several merges compete, and the order they are
+# applied in changes the tokens (126 words: one call, a few milliseconds)
+AB_WORDS = [w for n in range(1, 7) for w in map("".join, itertools.product("ab", repeat=n))]
+AB_PROBE = " " + " ".join(AB_WORDS)
+ID_LAYOUTS = ["merge ids in reverse rank order", "shuffled"]
 UNICODE_TEXT = st.lists(st.one_of(
     st.text(max_size=8),
     st.sampled_from(corpus().split(" ")),
@@ -206,6 +213,34 @@ def permuted(vocab: dict, seed: int) -> dict:
     rng = random.Random(seed)
     new_ids = rng.sample(range(4 * len(vocab)), len(vocab))
     return {new_ids[i]: b for i, b in enumerate(vocab.values())}
+
+
+def reverse_merge_ids(vocab: dict, n_merges: int, seed: int) -> dict:
+    """The same tokens under sparse ids in which the merges are numbered BACKWARDS: the later a
+    merge (the higher its rank), the smaller its id; bytes and special tokens get shuffled ids
+    above them. Id order then contradicts rank order between every two merges."""
+    rng = random.Random(seed)
+    items = sorted(vocab.items())
+    base, merged = items[:len(items) - n_merges], items[len(items) - n_merges:]
+    ids, new = 0, {}
+    for _, b in reversed(merged):
+        ids += rng.randint(1, 3)
+        new[ids] = b
+    for i, (_, b) in zip(rng.sample(range(ids + 1, ids + 1 + 4 * len(base)), len(base)), base):
+        new[i] = b
+    return new
+
+
+def first_pre_token_that_differs(vocab: dict, text: str, got, want) -> str | None:
+    """The pre-token of `text` that holds the first token where `got` and `want` differ."""
+    k = next((i for i, (g, w) in enumerate(zip(got, want)) if g != w), min(len(got), len(want)))
+    offset = sum(len(vocab[i]) for i in want[:k])  # want's tokens never cross pre-token boundaries
+    start = 0
+    for m in _regex().findall(PATTERN, text):
+        start += len(m.encode("utf-8"))
+        if offset < start:
+            return m
+    return None
 
 
 def show_ids(vocab: dict, ids) -> str:
@@ -262,15 +297,31 @@ def merges_match_reference(t):
       devices=CPU)
 def encode_uses_rank_order(t):
     text = t.draw(AB_TEXT, "training text")
-    vocab, merges = trained(t, text, 256 + t.draw(st.integers(2, 24), "merges asked for"), ())
-    if t.draw(st.booleans(), "ids shuffled"):
+    # at least a few merges: with one or two there is rarely anything to compete
+    vocab, merges = trained(t, text, 256 + t.draw(st.integers(6, 24), "merges asked for"), ())
+    # ids that do not follow merge order: the rank of a merge is its position in merges
+    layout = t.draw(st.sampled_from(ID_LAYOUTS), "vocab ids")
+    if layout == ID_LAYOUTS[0]:
+        vocab = reverse_merge_ids(vocab, len(merges), t.seed())
+    else:
         vocab = permuted(vocab, t.seed())
-    sample = t.draw(st.lists(REPEATS, min_size=1, max_size=4).map("".join), "text to encode")
-    got = t.impl.Tokenizer(vocab, merges).encode(sample)
-    want = t.ref.Tokenizer(vocab, merges).encode(sample)
-    check_ids(t, f"encode({sample!r}) with merges {merges} (within a pre-token, the adjacent pair with the "
-                 "lowest rank, i.e. earliest in merges, merges next, all its occurrences left to right)",
-              vocab, got, want)
+    drawn = t.draw(st.lists(REPEATS, min_size=1, max_size=4).map("".join), "text to encode")
+    sample = drawn + AB_PROBE  # then every short a/b word, so that some word makes merges compete
+    tok, ref = t.impl.Tokenizer(vocab, merges), t.ref.Tokenizer(vocab, merges)
+    got, want = tok.encode(sample), ref.encode(sample)
+    rule = (f"with merges {merges} (within a pre-token, the adjacent pair with the lowest rank, i.e. earliest "
+            "in merges, merges next, all its occurrences left to right; ids say nothing about rank)")
+    if got == want:
+        return
+    word = None
+    if isinstance(got, list) and all(isinstance(i, int) and i in vocab for i in got):
+        word = first_pre_token_that_differs(vocab, sample, got, want)
+    if word is not None:  # show the one pre-token, encoded on its own, if that shows the difference
+        got_word, want_word = tok.encode(word), ref.encode(word)
+        if got_word != want_word:
+            check_ids(t, f"encode({word!r}) {rule}", vocab, got_word, want_word)
+    check_ids(t, f"encode({drawn!r} + <every a/b word of 1 to 6 letters, each after a space>) "
+                 f"{rule}", vocab, got, want)
 
 
 @prop("encode returns the reference's ids (merges applied by rank; vocab ids in any order)", devices=CPU, weight=1.5)
@@ -389,13 +440,17 @@ def special_tokens_are_not_trained_on(t):
 @prop("special tokens are never split; where they overlap the longest one wins", devices=CPU, weight=0.75)
 def special_tokens_stay_whole(t):
     vocab, merges = corpus_tokenizer_data(t)
-    specials = draw_specials(t, min_size=1)
-    sample = t.draw(NEAR_SPECIALS, "text to encode")
-    got = t.impl.Tokenizer(vocab, merges, specials).encode(sample)
-    want = t.ref.Tokenizer(vocab, merges, specials).encode(sample)
-    check_ids(t, f"Tokenizer(..., special_tokens={specials!r}).encode({sample!r}) (special tokens are cut out "
-                 "first, scanning left to right, the longest where several start at one position, and each "
-                 "becomes its own id)", vocab, got, want)
+    specials = draw_specials(t, min_size=2)  # two or more, so that some may overlap
+    # each special token occurs at least once (after the drawn text, where a shorter one that
+    # overlaps it could match instead)
+    sample = t.draw(NEAR_SPECIALS, "text to encode") + "".join(specials)
+    # the list in both orders: in one of them, the shorter of two overlapping tokens comes first
+    for order in ([specials, specials[::-1]] if len(specials) > 1 else [specials]):
+        got = t.impl.Tokenizer(vocab, merges, order).encode(sample)
+        want = t.ref.Tokenizer(vocab, merges, order).encode(sample)
+        check_ids(t, f"Tokenizer(..., special_tokens={order!r}).encode({sample!r}) (special tokens are cut out "
+                     "first, scanning left to right, the longest where several start at one position, whatever "
+                     "their order in the list, and each becomes its own id)", vocab, got, want)
 
 
 @prop("decode(encode(s)) == s for any Unicode string (emoji, CJK, combining marks, whitespace, special tokens)",

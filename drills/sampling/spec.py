@@ -70,6 +70,40 @@ def safe_top_p(p, masses):
     return None
 
 
+def renormalised_top_p(t, logits, temperature, top_k):
+    """A top_p that top-k's renormalisation decides, or None if no such p is clear of the boundaries.
+
+    In some row b, the mass of the tokens ranked above its i-th most likely token (i < k) is
+    below p on the full distribution but reaches p on the distribution left after top-k
+    (renormalised, each probability divided by the kept mass S < 1): so the token is kept
+    or dropped depending on which distribution top-p is measured on. p stays MARGIN away
+    from every cumulative probability after top-k (the rule's boundaries) in every row.
+    """
+    import torch
+
+    scores, keep = spec_filter(logits, temperature, top_k, None)
+    probs = torch.softmax(scores, dim=-1).sort(dim=-1, descending=True).values      # full distribution
+    before = probs.cumsum(-1) - probs                                               # mass ranked above
+    kept_mass = torch.softmax(scores, dim=-1).masked_fill(~keep, 0).sum(-1)         # (B,) S of each row
+    n_kept = keep.sum(-1)
+    masses = cumulative_masses(logits, temperature, top_k)
+    candidates = [(b, i) for b in range(logits.shape[0]) for i in range(1, int(n_kept[b]))]
+    if not candidates:
+        return None
+    first = t.draw(st.integers(0, len(candidates) - 1), "row and rank where top-k's renormalisation decides")
+    where = t.draw(st.floats(0.1, 0.9), "top_p's place in the free part of that interval")
+    for b, i in candidates[first:] + candidates[:first]:
+        lo, hi = before[b, i].item(), before[b, i].item() / kept_mass[b].item()
+        # the free stretches of (lo, hi), MARGIN away from its ends and from every boundary
+        cuts = sorted([lo] + [m for m in masses if lo < m < hi] + [hi])
+        gaps = [(a + MARGIN, c - MARGIN) for a, c in zip(cuts, cuts[1:]) if c - a > 2 * MARGIN]
+        if gaps:
+            a, c = max(gaps, key=lambda g: g[1] - g[0])
+            t.note("that row and rank", (b, i))
+            return a + where * (c - a)
+    return None
+
+
 def draw_filters(t, logits, k_range=True, p_range=True, temperatures=TEMPERATURES, force_p=False):
     """temperature, top_k, top_p and the kwargs to pass (defaults sometimes left out)."""
     V = logits.shape[-1]
@@ -222,6 +256,43 @@ def top_p_keeps_smallest_set_reaching_p(t):
     t.assert_close(torch.where(kept.to(got.device), got, torch.zeros_like(got)),
                    torch.where(kept, logits / temperature, torch.zeros_like(logits)).to(got.device),
                    what=f"{call}: the kept scores (logits / temperature)")
+
+
+@prop("with top_k and top_p, top-p is measured on the distribution left after top-k (renormalised)")
+def top_p_after_top_k(t):
+    import torch
+
+    d = t.draw(dims("B", "V", high=12, V=(3, 12)), "sizes")
+    logits = t.tensor((d["B"], d["V"]), scale=t.draw(st.sampled_from((1.0, 2.0, 0.5)), "scale"), label="logits")
+    temperature = t.draw(st.sampled_from(TEMPERATURES), "temperature")
+    top_k = t.draw(st.integers(2, d["V"] - 1), "top_k")
+    # p where it matters: some token is inside the nucleus of the full distribution but not
+    # inside the nucleus of the renormalised top-k distribution
+    top_p = renormalised_top_p(t, logits, temperature, top_k)
+    if top_p is None:
+        return  # every such interval is too narrow to keep clear of the boundaries (rare)
+    t.note("top_p", top_p)
+    kw = {"temperature": temperature, "top_k": top_k, "top_p": top_p}
+    call = call_text("filter_logits", kw)
+    got = t.impl.filter_logits(logits, **kw)
+    t.check(isinstance(got, torch.Tensor) and tuple(got.shape) == tuple(logits.shape),
+            f"{call} should return a tensor of shape {tuple(logits.shape)}; got {describe(got)}")
+    kept = ~torch.isneginf(got.cpu())
+    scores, want_kept = spec_filter(logits, temperature, top_k, top_p)
+    probs = torch.softmax(scores, dim=-1)
+    for b in range(d["B"]):
+        if not torch.equal(kept[b], want_kept[b]):
+            in_top_k = (scores[b] >= scores[b].sort(descending=True).values[top_k - 1]).nonzero().flatten()
+            mass = probs[b, in_top_k].sum().item()
+            renormalised = [round(x, 4) for x in (probs[b, in_top_k] / mass).tolist()]
+            t.check(False, f"{call}: row {b} keeps tokens {kept[b].nonzero().flatten().tolist()}, expected "
+                           f"{want_kept[b].nonzero().flatten().tolist()}. Top-k keeps tokens {in_top_k.tolist()} "
+                           f"(total probability {mass:.4f}); top-p is then measured on softmax of what is left, "
+                           f"where their probabilities are {renormalised}: keep the smallest set of them that "
+                           f"reaches top_p={top_p:.4f}")
+    want = t.ref.filter_logits(logits, **kw)
+    t.assert_close(got, want, what=call)
+    assert_same_exclusions(t, got, want, call)
 
 
 @prop("top-p with p below the largest probability keeps only the most likely token")
