@@ -382,8 +382,9 @@ def watch(slug: Optional[str] = typer.Argument(None, help="Drill to watch; defau
             next_slug = None
             for ev in merged_events(path, read_key, stop):
                 # a save the watcher missed (e.g. made before it started) is caught on a tick
-                changed = ev.kind == "tick" and stamp() != graded
-                if ev.kind == "save" or changed or (ev.kind == "key" and ev.key == "r"):
+                changed = ev.kind in ("tick", "save") and stamp() != graded
+                # (a save event for content already graded, e.g. the second half of a rename, is dropped)
+                if changed or (ev.kind == "key" and ev.key == "r"):
                     extra.clear()
                     graded = stamp()
                     # a newer save stops the follow-up run of this one; the loop then grades it

@@ -106,7 +106,10 @@ def result_renderable(r: dict, verbose: bool = False):
             if p.get("detail"):
                 body.append(Text(p["detail"], style="dim"))
             if p.get("counterexample"):
-                body.append(Text("smallest failing example:", style="bold"))
+                # only a run's first failure is shrunk, and none in the quick first verdict
+                shrunk = shown == 1 and r.get("profile") not in ("quick", "mistakes")
+                body.append(Text("smallest failing example found:" if shrunk
+                                 else "failing example (as found, not shrunk):", style="bold"))
                 body.append(counterexample_text(p["counterexample"]))
             parts.append(Panel(Group(*body), title=f"{p['name']} [{p['device']}/{p['dtype']}]",
                                title_align="left", border_style="red", expand=False))

@@ -80,7 +80,7 @@ def test_human_output_shows_counterexample_and_likely_bug(drill_home, tmp_path):
     wrong.write_text(ATTENTION.solution_path.read_text().replace("dim=-1, dtype", "dim=-2, dtype"))
     r = runner.invoke(app, ["run", "attention", "--file", str(wrong), "--seed", "2"])
     assert r.exit_code == 1
-    assert "FAIL" in r.output and "smallest failing example" in r.output
+    assert "FAIL" in r.output and "smallest failing example found" in r.output
     assert "likely bug" in r.output and "query axis" in r.output
 
 

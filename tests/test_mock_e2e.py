@@ -221,11 +221,17 @@ def test_watch_shows_a_quick_failure_then_refines_it(tmp_path):
     with watching(tmp_path) as (child, target):
         save(target, WRONG_ATTENTION)
         child.expect("FAIL")
+        child.expect(r"failing example \(as found, not shrunk\)")
         child.expect("quick check failed; shrinking the counterexample")
         child.expect(r"\[q\] quit")
         child.expect("FAIL")                                    # the refined screen
+        child.expect("failing example")
+        assert "not shrunk" not in child.before.split("FAIL")[-1]
         child.expect("likely bug: ")
         child.expect(r"\[q\] quit")
+        assert "· run 2" in child.before, "one save, one grade (the stub's was run 1)"
+        with pytest.raises(pexpect.TIMEOUT):                    # and no second grade of the same content
+            child.expect(r"\[q\] quit", timeout=2)
 
 
 @pytest.mark.slow
