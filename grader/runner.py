@@ -145,8 +145,8 @@ def grade(drill: Drill, user_file: Path | None = None, *, profile: str = "defaul
           budget: float | None = None, cancel: Callable[[], bool] | None = None) -> Result:
     """Grade `user_file` (or, for the project's tests, `impl_factory(device)`) against the spec.
 
-    `cancel`, when given, is polled before every example; once it returns True the run stops
-    at once and `Cancelled` is raised (the user's child is closed first).
+    `cancel`, when given, is polled before every example (and before the diagnosis); once it
+    returns True the run stops at once and `Cancelled` is raised (the user's child is closed first).
     """
     from grader import guard
     from grader.workspace import is_pristine
@@ -215,8 +215,6 @@ def grade(drill: Drill, user_file: Path | None = None, *, profile: str = "defaul
                                else "time budget used up" if time.monotonic() > deadline else "stopped at the first failure")
                         result.properties.append(PropertyResult(p.name, p.title, device, dtype, "skipped", why))
                         continue
-                    if cancel is not None and cancel():
-                        raise Cancelled()
                     ref = LocalImpl(loaded.reference, drill.entry_points, device)
                     # only the first failure is shrunk (it is the one shown); later ones fail fast
                     pr, trial, err = _run_property(drill, p, device, dtype, make_impl, ref, profile, seed, cancel=cancel,

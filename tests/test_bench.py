@@ -20,8 +20,8 @@ from grader.runner import load_drill, load_module
 
 runner = CliRunner()
 CATALOG = load_catalog()
-BENCHED = [d for d in CATALOG.drills if (d.folder / "bench.py").is_file()]
-UNBENCHED = [d for d in CATALOG.drills if not (d.folder / "bench.py").is_file()]
+BENCHED = grader.bench._benchable()
+UNBENCHED = [d for d in CATALOG.drills if d not in BENCHED]
 
 # docs/json.md, "drill bench SLUG --json"
 BENCH_KEYS = {"schema_version", "cases"}
